@@ -1,0 +1,1 @@
+"""Task list API of the DevOps course."""

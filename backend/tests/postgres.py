@@ -1,0 +1,114 @@
+"""Throwaway PostgreSQL servers for the tests, from the machine's PostgreSQL binaries."""
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import make_url
+
+
+def find_bindir() -> Path:
+    """Where initdb and pg_ctl are: $PG_BINDIR, else the newest /usr/lib/postgresql/*/bin."""
+    if "PG_BINDIR" in os.environ:
+        return Path(os.environ["PG_BINDIR"])
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name)
+    )
+    if candidates:
+        return candidates[-1]
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).parent
+    raise RuntimeError(
+        "PostgreSQL server binaries not found: install them (make setup) or set TEST_DATABASE_URL"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresServer:
+    """One PostgreSQL cluster in a temporary directory, on a free loopback port."""
+
+    def __init__(self) -> None:
+        self.bindir = find_bindir()
+        self.port = free_port()
+        self._root = Path(tempfile.mkdtemp(prefix="tasks-test-pg-"))
+        self.datadir = self._root / "data"
+        # PostgreSQL refuses to run as root: as root, run it as the 'postgres' user.
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self._root, account.pw_uid, account.pw_gid)
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [*self._as_user, str(self.bindir / tool), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=self._root,
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "-D", str(self.datadir), "-o", options, "-l",
+                  str(self._root / "server.log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """A started server, stopped and removed afterwards even when the tests fail."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped by the test
+        server.remove()
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """An empty database on the server at `server_url`, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
