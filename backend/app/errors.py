@@ -30,7 +30,9 @@ class _AsciiJSONResponse(JSONResponse):
     """JSON with non-ASCII escaped: error details echo client input, lone surrogates included."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:

@@ -27,7 +27,9 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
+        incoming = (
+            dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
+        )
         request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         response_status = 500  # what the client gets if the app fails before answering
         started = time.perf_counter()
@@ -87,4 +89,3 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
-

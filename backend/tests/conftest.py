@@ -55,7 +55,9 @@ def make_settings(database_url: str | None, **overrides: object) -> Settings:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings, *, wait_ready: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+async def running_app(
+    settings: Settings, *, wait_ready: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan started, and an HTTP client talking to it in process."""
     app = create_app(settings)
     async with LifespanManager(app) as manager:
@@ -67,17 +69,17 @@ async def running_app(settings: Settings, *, wait_ready: bool = True) -> AsyncIt
 
 
 async def wait_for_status(
-    client: httpx.AsyncClient, path: str, status: int, timeout: float = READY_TIMEOUT
+    client: httpx.AsyncClient, path: str, status: int, within: float = READY_TIMEOUT
 ) -> httpx.Response:
-    """Poll GET `path` until it answers `status`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """Poll GET `path` until it answers `status`, or fail after `within` seconds."""
+    deadline = time.monotonic() + within
     while True:
         response = await client.get(path)
         if response.status_code == status:
             return response
         if time.monotonic() > deadline:
             raise AssertionError(
-                f"GET {path} still {response.status_code} after {timeout}s: {response.text}"
+                f"GET {path} still {response.status_code} after {within}s: {response.text}"
             )
         await anyio.sleep(0.05)
 

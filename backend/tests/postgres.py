@@ -48,13 +48,24 @@ class PostgresServer:
         self._root = Path(tempfile.mkdtemp(prefix="tasks-test-pg-"))
         self.datadir = self._root / "data"
         # PostgreSQL refuses to run as root: as root, run it as the 'postgres' user.
+        self.running = False
         self._as_user: list[str] = []
         if os.geteuid() == 0:
             account = pwd.getpwnam("postgres")
             os.chown(self._root, account.pw_uid, account.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run(
@@ -70,13 +81,27 @@ class PostgresServer:
             f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        self._run("pg_ctl", "-D", str(self.datadir), "-o", options, "-l",
-                  str(self._root / "server.log"), "-w", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-o",
+            options,
+            "-l",
+            str(self._root / "server.log"),
+            "-w",
+            "start",
+        )
+        self.running = True
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+        self.running = False
 
     def remove(self) -> None:
+        """Stop the server if it runs, and delete its files."""
+        if self.running:
+            self.stop()
         shutil.rmtree(self._root, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
@@ -91,10 +116,6 @@ def running_server() -> Iterator[PostgresServer]:
         server.start()
         yield server
     finally:
-        try:
-            server.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped by the test
         server.remove()
 
 
@@ -111,4 +132,3 @@ def fresh_database(server_url: str) -> Iterator[str]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
-

@@ -1,7 +1,7 @@
 """The tasks resource: list (paginated), create, read, update, delete."""
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
@@ -11,7 +11,7 @@ from app.schemas import MAX_TASK_ID, Task, TaskCreate, TaskUpdate
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 TaskId = Annotated[int, Path(ge=1, le=MAX_TASK_ID, description="The task's id")]
-NOT_FOUND = {404: {"description": "No task with this id"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No task with this id"}}
 
 
 def _not_found(task_id: int) -> HTTPException:
@@ -23,7 +23,9 @@ async def list_tasks(
     request: Request,
     response: Response,
     store: StoreDep,
-    done: Annotated[bool | None, Query(description="Only done (true) or open (false) tasks")] = None,
+    done: Annotated[
+        bool | None, Query(description="Only done (true) or open (false) tasks")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
     after_id: Annotated[
         int, Query(ge=0, le=MAX_TASK_ID, description="Cursor: tasks after this id")

@@ -87,7 +87,11 @@ class PostgresTaskStore:
     async def create(self, *, title: str, done: bool) -> Task:
         async with self._connection(write=True) as connection:
             row = (
-                (await connection.execute(tasks.insert().values(title=title, done=done).returning(tasks)))
+                (
+                    await connection.execute(
+                        tasks.insert().values(title=title, done=done).returning(tasks)
+                    )
+                )
                 .mappings()
                 .one()
             )

@@ -1,5 +1,7 @@
 """Errors are JSON {"detail": ...} with the right status, whatever went wrong."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -30,7 +32,7 @@ async def test_body_over_64_kib_is_413_and_nothing_is_stored(client: httpx.Async
 
 
 async def test_streamed_body_over_64_kib_is_413(client: httpx.AsyncClient) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"x" * 4096
 

@@ -88,9 +88,11 @@ async def test_create_refuses_bad_input_with_field_details(
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"title": "unterminated', b"not json", b"[1, 2]", "\"\\ud800\"".encode()],
+    [b'{"title": "unterminated', b"not json", b"[1, 2]", b'"\\ud800"'],
 )
-async def test_create_refuses_malformed_json_with_422(client: httpx.AsyncClient, content: bytes) -> None:
+async def test_create_refuses_malformed_json_with_422(
+    client: httpx.AsyncClient, content: bytes
+) -> None:
     response = await client.post(
         "/api/tasks", content=content, headers={"content-type": "application/json"}
     )
@@ -136,7 +138,15 @@ async def test_patch_changes_only_the_fields_sent(client: httpx.AsyncClient) -> 
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"title": ""}, {"title": None}, {"done": None}, {"done": "true"}, {"id": 5}, {"title": "x" * 201}],
+    [
+        {},
+        {"title": ""},
+        {"title": None},
+        {"done": None},
+        {"done": "true"},
+        {"id": 5},
+        {"title": "x" * 201},
+    ],
 )
 async def test_patch_refuses_bad_input_and_keeps_the_task(
     client: httpx.AsyncClient, body: dict[str, object]
@@ -215,16 +225,16 @@ async def test_pagination_with_filter_keeps_the_filter_in_the_next_link(
     assert "next" not in second.links
 
 
-@pytest.mark.parametrize(
-    "query", ["limit=0", "limit=1001", "limit=x", "after_id=-1", "done=maybe"]
-)
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=x", "after_id=-1", "done=maybe"])
 async def test_list_refuses_bad_query_parameters(client: httpx.AsyncClient, query: str) -> None:
     response = await client.get(f"/api/tasks?{query}")
 
     assert response.status_code == 422
 
 
-async def test_200_concurrent_creates_get_distinct_ids_all_listed(client: httpx.AsyncClient) -> None:
+async def test_200_concurrent_creates_get_distinct_ids_all_listed(
+    client: httpx.AsyncClient,
+) -> None:
     created: list[int] = []
 
     async def create_one(number: int) -> None:

@@ -1,0 +1,33 @@
+# The project's verbs. `make help` lists them.
+SHELL := /usr/bin/env bash
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+.PHONY: setup
+setup: ## Install uv and bun into .tools/ and the locked dependencies
+	@scripts/setup
+
+.PHONY: run
+run: setup ## Run the app locally, in memory: API on :8000
+	@scripts/run
+
+.PHONY: test
+test: ## Run every check and test (installs what they need)
+	@scripts/test
+
+.PHONY: test-backend
+test-backend: ## Backend only: ruff, mypy, pytest on both stores
+	@scripts/test backend
+
+.PHONY: migrate
+migrate: setup ## Apply database migrations to DATABASE_URL and exit
+	@cd backend && uv run python -m app.migrate
+
+.PHONY: clean
+clean: ## Remove installed tools, virtual environments and build output
+	rm -rf .tools backend/.venv frontend/node_modules frontend/dist artifacts

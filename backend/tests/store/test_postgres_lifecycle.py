@@ -1,0 +1,115 @@
+"""PostgreSQL across restarts: of the app, of the database, and a database that starts late."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import make_settings, running_app, wait_for_status, wait_until_ready
+from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def own_server() -> Iterator[PostgresServer]:
+    """A server of this test's own, which the test may stop and start; not started yet."""
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+async def test_restarted_app_keeps_tasks_and_deleted_demo_tasks_stay_deleted(
+    database_url: str,
+) -> None:
+    settings = make_settings(database_url)
+    async with running_app(settings) as first:
+        await first.post("/api/tasks", json={"title": "Cette tâche survit au redémarrage"})
+        await first.delete("/api/tasks/1")
+
+    async with running_app(settings) as second:
+        response = await second.get("/api/tasks")
+
+    assert response.json() == [
+        {"id": 2, "title": "Configurer CI/CD", "done": False},
+        {"id": 3, "title": "Cette tâche survit au redémarrage", "done": False},
+    ]
+
+
+async def test_backend_started_while_database_is_down_becomes_ready_once_it_is_up(
+    own_server: PostgresServer,
+) -> None:
+    settings = make_settings(own_server.url())
+    async with running_app(settings, wait_ready=False) as client:
+        liveness = await client.get("/api/health")
+        readiness = await client.get("/api/health/ready")
+        tasks = await client.get("/api/tasks")
+
+        own_server.start()
+        await wait_until_ready(client)
+        after = await client.get("/api/tasks")
+
+    assert liveness.json() == {"status": "ok"}
+    assert readiness.status_code == 503
+    assert readiness.json() == {"status": "unavailable", "storage": "postgresql"}
+    assert tasks.status_code == 503
+    assert tasks.headers["retry-after"].isdigit()
+    assert [task["id"] for task in after.json()] == [1, 2]
+
+
+async def test_database_restart_gives_503_meanwhile_then_recovers_by_itself(
+    own_server: PostgresServer,
+) -> None:
+    own_server.start()
+    settings = make_settings(own_server.url())
+    async with running_app(settings) as client:
+        await client.post("/api/tasks", json={"title": "avant la panne"})
+
+        own_server.stop()
+        during = [
+            await client.get("/api/tasks"),
+            await client.post("/api/tasks", json={"title": "pendant la panne"}),
+            await client.get("/api/health/ready"),
+        ]
+        live_during = await client.get("/api/health")
+
+        own_server.start()
+        after = await wait_for_status(client, "/api/tasks", 200)
+
+    assert [response.status_code for response in during] == [503, 503, 503]
+    assert all("Traceback" not in response.text for response in during)
+    assert live_during.status_code == 200
+    assert [task["title"] for task in after.json()][-1] == "avant la panne"
+
+
+async def test_database_password_never_reaches_a_client(own_server: PostgresServer) -> None:
+    settings = make_settings(own_server.url().replace("postgres@", "postgres:s3cr3t-pw@"))
+    async with running_app(settings, wait_ready=False) as client:
+        responses = [await client.get(path) for path in ("/api/health/ready", "/api/tasks")]
+
+    for response in responses:
+        assert response.status_code == 503
+        assert "s3cr3t-pw" not in response.text
+        assert "127.0.0.1" not in response.text
+
+
+async def test_without_migrate_on_start_the_backend_waits_for_the_migrate_step(
+    database_url: str,
+) -> None:
+    from app.db import make_engine
+    from app.migrate import migrate
+
+    settings = make_settings(database_url, migrate_on_start=False)
+    async with running_app(settings, wait_ready=False) as client:
+        before = await client.get("/api/health/ready")
+        engine = make_engine(settings)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+        await wait_until_ready(client)
+        after = await client.get("/api/tasks")
+
+    assert before.status_code == 503
+    assert len(after.json()) == 2

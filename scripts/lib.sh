@@ -1,0 +1,65 @@
+# Shared by the project's scripts: paths, pinned tool versions, and how to get each tool.
+# Sourced, not run. Tools go to .tools/ (git-ignored): nothing is installed system-wide
+# except Debian packages, which only root can add.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+ARTIFACTS="$ROOT/artifacts"
+
+# Pinned versions of the tools the project runs (bump them here, in one place).
+UV_VERSION="0.13.9"
+BUN_VERSION="1.4.5"
+
+export PATH="$TOOLS/bin:$PATH"
+# uv keeps to the lock file and to the interpreter it is given, never downloading Python.
+export UV_PYTHON_DOWNLOADS=never
+
+CI="${CI:-false}"
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# A test prerequisite that is missing: fatal under CI, a visible skip elsewhere.
+missing() {
+  if [ "$CI" = "true" ]; then die "$1 (required under CI=true)"; fi
+  printf '\033[33mSKIPPED: %s\033[0m\n' "$1" >&2
+  return 1
+}
+
+ensure_uv() {
+  if [ "$("$TOOLS/bin/uv" --version 2>/dev/null)" = "uv $UV_VERSION" ]; then return; fi
+  say "Installing uv $UV_VERSION into .tools/"
+  python3 -m venv "$TOOLS/uv-venv"
+  "$TOOLS/uv-venv/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  mkdir -p "$TOOLS/bin"
+  ln -sf "$TOOLS/uv-venv/bin/uv" "$TOOLS/bin/uv"
+}
+
+ensure_bun() {
+  if [ "$("$TOOLS/bin/bun" --version 2>/dev/null)" = "$BUN_VERSION" ]; then return; fi
+  say "Installing bun $BUN_VERSION into .tools/ (from the npm package, which ships the binary)"
+  command -v npm >/dev/null || die "npm is needed to install bun: install Node.js 20 or newer"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/bun-npm" "bun@$BUN_VERSION"
+  mkdir -p "$TOOLS/bin"
+  ln -sf "$TOOLS/bun-npm/node_modules/bun/bin/bun.exe" "$TOOLS/bin/bun"
+  "$TOOLS/bin/bun" --version >/dev/null || die "the bun binary from npm does not run here"
+}
+
+# Debian packages (PostgreSQL, nginx, Chromium, Docker): installed when we are root.
+_apt_updated=false
+ensure_debian_packages() {
+  local missing_packages=() package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing_packages+=("$package")
+  done
+  [ "${#missing_packages[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    missing "Debian packages needed: ${missing_packages[*]} (sudo apt-get install ${missing_packages[*]})"
+    return 1
+  fi
+  say "Installing Debian packages: ${missing_packages[*]}"
+  if [ "$_apt_updated" = false ]; then apt-get update -qq; _apt_updated=true; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing_packages[@]}" >/dev/null
+}
