@@ -1,0 +1,334 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { App } from "./App";
+import { FakeApi } from "./test/fakeApi";
+
+async function renderApp() {
+  const user = userEvent.setup();
+  render(<App />);
+  await screen.findByRole("list", { name: "Tasks" });
+  return user;
+}
+
+function titles(): string[] {
+  const list = screen.queryByRole("list", { name: "Tasks" });
+  if (!list) return [];
+  return within(list)
+    .queryAllByRole("listitem")
+    .map((item) => item.textContent?.replace(/[✎✕]/g, "").trim() ?? "");
+}
+
+const newTaskField = () => screen.getByRole("textbox", { name: "New task" });
+
+describe("first visit", () => {
+  it("shows loading, then the demo tasks, the counter and where data lives", async () => {
+    const api = new FakeApi();
+    api.storage = "postgresql";
+    render(<App />);
+
+    expect(screen.getByRole("status")).toHaveTextContent("Loading tasks");
+    await screen.findByRole("list", { name: "Tasks" });
+
+    expect(titles()).toEqual(["Apprendre Docker", "Configurer CI/CD"]);
+    expect(screen.getByText("2 tasks left")).toBeInTheDocument();
+    expect(screen.getByText("PostgreSQL:").parentElement).toHaveTextContent(
+      "PostgreSQL: saved across restarts",
+    );
+  });
+
+  it("says when tasks are only in memory", async () => {
+    new FakeApi();
+    await renderApp();
+
+    expect(screen.getByText("In memory:").parentElement).toHaveTextContent(
+      "In memory: lost when the backend restarts",
+    );
+  });
+
+  it("shows an empty list as such", async () => {
+    const api = new FakeApi();
+    api.tasks = [];
+    render(<App />);
+
+    expect(await screen.findByText("No tasks yet. Add one above.")).toBeInTheDocument();
+  });
+});
+
+describe("adding a task", () => {
+  it("adds with Enter, trims the title and clears the field", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+
+    await user.type(newTaskField(), "  Écrire le Dockerfile  {Enter}");
+
+    await waitFor(() => expect(titles()).toContain("Écrire le Dockerfile"));
+    expect(api.requests.at(-1)).toMatchObject({
+      method: "POST",
+      body: { title: "Écrire le Dockerfile" },
+    });
+    expect(newTaskField()).toHaveValue("");
+    expect(screen.getByText("3 tasks left")).toBeInTheDocument();
+  });
+
+  it("adds with the button", async () => {
+    new FakeApi();
+    const user = await renderApp();
+
+    await user.type(newTaskField(), "Lancer docker compose");
+    await user.click(screen.getByRole("button", { name: "Add" }));
+
+    await waitFor(() => expect(titles()).toContain("Lancer docker compose"));
+  });
+
+  it("refuses an empty title with a visible message and sends nothing", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+    const before = api.requests.length;
+
+    await user.type(newTaskField(), "   {Enter}");
+
+    expect(screen.getByRole("alert")).toHaveTextContent("cannot be empty");
+    expect(newTaskField()).toHaveAttribute("aria-invalid", "true");
+    expect(api.requests).toHaveLength(before);
+  });
+
+  it("keeps the text and says so when the server refuses", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+    api.failNext("POST", "network");
+
+    await user.type(newTaskField(), "Perdue ?{Enter}");
+
+    expect(await screen.findByRole("alert")).toHaveTextContent('Could not add "Perdue ?"');
+    expect(newTaskField()).toHaveValue("Perdue ?");
+    expect(titles()).not.toContain("Perdue ?");
+  });
+});
+
+describe("changing a task", () => {
+  it("toggles done and updates the counter", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("checkbox", { name: 'Mark "Apprendre Docker" as done' }));
+
+    expect(
+      screen.getByRole("checkbox", { name: 'Mark "Apprendre Docker" as not done' }),
+    ).toBeChecked();
+    expect(screen.getByText("1 task left")).toBeInTheDocument();
+    await waitFor(() => expect(api.tasks[0]?.done).toBe(true));
+  });
+
+  it("rolls a failed toggle back and says so", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+    api.failNext("PATCH", 503);
+
+    await user.click(screen.getByRole("checkbox", { name: 'Mark "Apprendre Docker" as done' }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      'Could not complete "Apprendre Docker", it is back as it was',
+    );
+    expect(
+      screen.getByRole("checkbox", { name: 'Mark "Apprendre Docker" as done' }),
+    ).not.toBeChecked();
+    expect(screen.getByText("2 tasks left")).toBeInTheDocument();
+  });
+
+  it("edits a title in place: double-click, type, Enter saves", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+
+    await user.dblClick(screen.getByText("Apprendre Docker"));
+    const field = screen.getByRole("textbox", { name: 'Edit title of "Apprendre Docker"' });
+    await user.clear(field);
+    await user.type(field, "Apprendre Kubernetes{Enter}");
+
+    expect(titles()[0]).toBe("Apprendre Kubernetes");
+    await waitFor(() => expect(api.tasks[0]?.title).toBe("Apprendre Kubernetes"));
+  });
+
+  it("Escape cancels an edit", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("button", { name: 'Edit "Configurer CI/CD"' }));
+    await user.keyboard("{Control>}a{/Control}Autre chose{Escape}");
+
+    expect(titles()[1]).toBe("Configurer CI/CD");
+    expect(api.requests.some((request) => request.method === "PATCH")).toBe(false);
+    expect(screen.getByRole("button", { name: 'Edit "Configurer CI/CD"' })).toHaveFocus();
+  });
+
+  it("rolls a failed rename back and says so", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+    api.failNext("PATCH", 422);
+
+    await user.click(screen.getByRole("button", { name: 'Edit "Configurer CI/CD"' }));
+    await user.keyboard("{Control>}a{/Control}Nouveau titre{Enter}");
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("Refused by the test");
+    expect(titles()[1]).toBe("Configurer CI/CD");
+  });
+
+  it("asks before deleting a task whose title was emptied", async () => {
+    const api = new FakeApi();
+    const confirm = vi
+      .spyOn(window, "confirm")
+      .mockReturnValueOnce(false)
+      .mockReturnValueOnce(true);
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("button", { name: 'Edit "Apprendre Docker"' }));
+    await user.keyboard("{Control>}a{/Control}{Backspace}{Enter}");
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(titles()).toContain("Apprendre Docker");
+
+    await user.click(screen.getByRole("button", { name: 'Edit "Apprendre Docker"' }));
+    await user.keyboard("{Control>}a{/Control}{Backspace}{Enter}");
+    await waitFor(() => expect(titles()).not.toContain("Apprendre Docker"));
+    expect(api.tasks.map((task) => task.id)).toEqual([2]);
+  });
+});
+
+describe("deleting", () => {
+  it("deletes a task", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("button", { name: 'Delete "Apprendre Docker"' }));
+
+    expect(titles()).toEqual(["Configurer CI/CD"]);
+    await waitFor(() => expect(api.tasks).toHaveLength(1));
+  });
+
+  it("puts a task back when its deletion fails, and says so", async () => {
+    const api = new FakeApi();
+    const user = await renderApp();
+    api.failNext("DELETE", 500);
+
+    await user.click(screen.getByRole("button", { name: 'Delete "Apprendre Docker"' }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      'Could not delete "Apprendre Docker"',
+    );
+    expect(titles()).toEqual(["Apprendre Docker", "Configurer CI/CD"]);
+  });
+
+  it("clears the done tasks", async () => {
+    const api = new FakeApi();
+    api.tasks[1] = { id: 2, title: "Configurer CI/CD", done: true };
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("button", { name: "Clear done" }));
+
+    expect(titles()).toEqual(["Apprendre Docker"]);
+    await waitFor(() => expect(api.tasks.map((task) => task.id)).toEqual([1]));
+    expect(screen.getByRole("button", { name: "Clear done" })).toBeDisabled();
+  });
+});
+
+describe("filters", () => {
+  it("shows active or done tasks and keeps the choice in the URL", async () => {
+    const api = new FakeApi();
+    api.tasks[1] = { id: 2, title: "Configurer CI/CD", done: true };
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("link", { name: "Active" }));
+    await waitFor(() => expect(titles()).toEqual(["Apprendre Docker"]));
+    expect(window.location.hash).toBe("#/active");
+    expect(screen.getByRole("link", { name: "Active" })).toHaveAttribute("aria-current", "page");
+
+    await user.click(screen.getByRole("link", { name: "Done" }));
+    await waitFor(() => expect(titles()).toEqual(["Configurer CI/CD"]));
+  });
+
+  it("starts on the filter named in the URL", async () => {
+    const api = new FakeApi();
+    api.tasks[0] = { id: 1, title: "Apprendre Docker", done: true };
+    window.location.hash = "#/done";
+    await renderApp();
+
+    expect(titles()).toEqual(["Apprendre Docker"]);
+  });
+});
+
+describe("long lists", () => {
+  it("loads more pages following the API's Link header, in order, without duplicates", async () => {
+    const api = new FakeApi();
+    api.addTasks(248);
+    const user = await renderApp();
+    expect(titles()).toHaveLength(100);
+    expect(screen.getByText("100 tasks left among those loaded")).toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Load more" }));
+    await waitFor(() => expect(titles()).toHaveLength(200));
+    await user.click(screen.getByRole("button", { name: "Load more" }));
+    await waitFor(() => expect(titles()).toHaveLength(250));
+
+    expect(titles()).toEqual(api.tasks.map((task) => task.title));
+    expect(screen.queryByRole("button", { name: "Load more" })).not.toBeInTheDocument();
+    expect(screen.getByText("250 tasks left")).toBeInTheDocument();
+  });
+
+  it("does not duplicate a task added before loading the page that holds it", async () => {
+    const api = new FakeApi();
+    api.addTasks(120);
+    const user = await renderApp();
+
+    await user.type(newTaskField(), "Ajoutée entre deux pages{Enter}");
+    await waitFor(() => expect(titles()).toContain("Ajoutée entre deux pages"));
+    await user.click(screen.getByRole("button", { name: "Load more" }));
+    await waitFor(() => expect(titles()).toHaveLength(123));
+
+    expect(new Set(titles()).size).toBe(123);
+  });
+});
+
+describe("when the API is down", () => {
+  it("shows an error banner, and Retry recovers without reloading the page", async () => {
+    const api = new FakeApi();
+    api.down = true;
+    const user = userEvent.setup();
+    render(<App />);
+
+    const banner = await screen.findByRole("alert");
+    expect(banner).toHaveTextContent("Could not load the tasks");
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
+
+    api.down = false;
+    await user.click(within(banner).getByRole("button", { name: "Retry" }));
+
+    await screen.findByRole("list", { name: "Tasks" });
+    expect(titles()).toEqual(["Apprendre Docker", "Configurer CI/CD"]);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+});
+
+it("shows a title as text, never as HTML", async () => {
+  const api = new FakeApi();
+  api.tasks.push({ id: 3, title: "<img src=x onerror=alert(1)>", done: false });
+  await renderApp();
+
+  expect(screen.getByText("<img src=x onerror=alert(1)>")).toBeInTheDocument();
+  expect(document.querySelector("img")).toBeNull();
+});
+
+it("can be used with the keyboard alone", async () => {
+  const api = new FakeApi();
+  const user = await renderApp();
+
+  newTaskField().focus();
+  await user.keyboard("Au clavier{Enter}");
+  await waitFor(() => expect(titles()).toContain("Au clavier"));
+  await user.tab(); // Add button
+  await user.tab(); // "All" filter
+  await user.tab(); // "Active"
+  await user.tab(); // "Done"
+  await user.tab(); // first task's checkbox
+  expect(screen.getByRole("checkbox", { name: 'Mark "Apprendre Docker" as done' })).toHaveFocus();
+  await user.keyboard(" ");
+
+  await waitFor(() => expect(api.tasks[0]?.done).toBe(true));
+});

@@ -1,0 +1,57 @@
+import { type FormEvent, useId, useState } from "react";
+
+type Props = { onAdd: (title: string) => Promise<boolean> };
+
+const MAX_LENGTH = 200;
+
+/** The "What needs to be done?" field: Enter or the button adds the task. */
+export function NewTaskForm({ onAdd }: Props) {
+  const [title, setTitle] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const inputId = useId();
+  const problemId = useId();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const trimmed = title.trim();
+    if (!trimmed) {
+      setProblem("Write a title first: a task cannot be empty.");
+      return;
+    }
+    setProblem(null);
+    setSending(true);
+    // The text stays in the field until the server has the task: nothing typed is lost.
+    if (await onAdd(trimmed)) setTitle("");
+    setSending(false);
+  }
+
+  return (
+    <form className="new-task" onSubmit={submit} noValidate>
+      <label htmlFor={inputId} className="visually-hidden">
+        New task
+      </label>
+      <input
+        id={inputId}
+        value={title}
+        onChange={(event) => {
+          setTitle(event.target.value);
+          if (problem) setProblem(null);
+        }}
+        placeholder="What needs to be done?"
+        maxLength={MAX_LENGTH}
+        autoComplete="off"
+        aria-invalid={problem !== null}
+        aria-describedby={problem ? problemId : undefined}
+      />
+      <button type="submit" disabled={sending}>
+        Add
+      </button>
+      {problem && (
+        <p id={problemId} className="field-problem" role="alert">
+          {problem}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,91 @@
+// A stand-in for the backend over fetch, following its documented contract, so that
+// component tests can make it fail on purpose. The real backend is exercised end to end
+// by the nginx and browser tests.
+import { vi } from "vitest";
+import type { Task } from "../api";
+
+type Failure = { method: string; status: number | "network" };
+
+export class FakeApi {
+  tasks: Task[] = [
+    { id: 1, title: "Apprendre Docker", done: false },
+    { id: 2, title: "Configurer CI/CD", done: false },
+  ];
+  storage: "memory" | "postgresql" = "memory";
+  /** When true, every request fails as if the server could not be reached. */
+  down = false;
+  requests: { method: string; url: string; body: unknown }[] = [];
+  private lastId = 2;
+  private failures: Failure[] = [];
+
+  constructor() {
+    vi.stubGlobal("fetch", vi.fn(this.fetch));
+  }
+
+  addTasks(count: number): void {
+    for (let n = 0; n < count; n++)
+      this.tasks.push({ id: ++this.lastId, title: `Task ${n + 1}`, done: false });
+  }
+
+  /** The next request with this method fails with `status`, or cannot reach the server. */
+  failNext(method: string, status: number | "network"): void {
+    this.failures.push({ method, status });
+  }
+
+  private fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const method = init.method ?? "GET";
+    const url = new URL(String(input), "http://app.test");
+    const body = init.body ? JSON.parse(String(init.body)) : undefined;
+    this.requests.push({ method, url: url.pathname + url.search, body });
+    const failure = this.failures.findIndex((candidate) => candidate.method === method);
+    if (this.down) throw new TypeError("Failed to fetch");
+    if (failure >= 0) {
+      const [{ status }] = this.failures.splice(failure, 1) as [Failure];
+      if (status === "network") throw new TypeError("Failed to fetch");
+      return json({ detail: "Refused by the test" }, status);
+    }
+    return this.route(method, url, body);
+  };
+
+  private route(method: string, url: URL, body: { title?: string; done?: boolean }): Response {
+    if (url.pathname === "/api/health/ready") return json({ status: "ok", storage: this.storage });
+    if (url.pathname === "/api/tasks" && method === "GET") {
+      const limit = Number(url.searchParams.get("limit") ?? 100);
+      const after = Number(url.searchParams.get("after_id") ?? 0);
+      const rest = this.tasks.filter((task) => task.id > after);
+      const page = rest.slice(0, limit);
+      const last = page.at(-1);
+      const headers: Record<string, string> =
+        rest.length > limit && last
+          ? { Link: `</api/tasks?limit=${limit}&after_id=${last.id}>; rel="next"` }
+          : {};
+      return json(page, 200, headers);
+    }
+    if (url.pathname === "/api/tasks" && method === "POST") {
+      const task = { id: ++this.lastId, title: String(body.title).trim(), done: false };
+      this.tasks.push(task);
+      return json(task, 201);
+    }
+    const id = Number(url.pathname.split("/").at(-1));
+    const index = this.tasks.findIndex((task) => task.id === id);
+    const task = this.tasks[index];
+    if (!task) return json({ detail: `Task ${id} not found` }, 404);
+    if (method === "PATCH") {
+      const updated = { ...task, ...body };
+      this.tasks[index] = updated;
+      return json(updated);
+    }
+    if (method === "DELETE") {
+      this.tasks.splice(index, 1);
+      return new Response(null, { status: 204 });
+    }
+    return json({ detail: "Method Not Allowed" }, 405);
+  }
+}
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+}
