@@ -13,7 +13,7 @@ setup: ## Install uv and bun into .tools/ and the locked dependencies
 	@scripts/setup
 
 .PHONY: run
-run: setup ## Run the app locally, in memory: API on :8000
+run: setup ## Run the app locally, in memory: http://localhost:5173 (API on :8000)
 	@scripts/run
 
 .PHONY: test
@@ -23,6 +23,14 @@ test: ## Run every check and test (installs what they need)
 .PHONY: test-backend
 test-backend: ## Backend only: ruff, mypy, pytest on both stores
 	@scripts/test backend
+
+.PHONY: test-frontend
+test-frontend: ## Frontend only: biome, tsc, vitest, production build
+	@scripts/test frontend
+
+.PHONY: test-e2e
+test-e2e: ## nginx and browser tests on the local stack (HEADED=1 shows the browser)
+	@scripts/test e2e -- $(if $(HEADED),--headed)
 
 .PHONY: migrate
 migrate: setup ## Apply database migrations to DATABASE_URL and exit

@@ -152,21 +152,28 @@ class LocalStack:
 
 
 @contextmanager
-def local_stack(*, with_database: bool = True) -> Iterator[LocalStack]:
-    """Start everything; stop everything afterwards, also when a test fails."""
+def local_stack(server_url: str | None) -> Iterator[LocalStack]:
+    """Start a backend on a fresh database of `server_url` (in memory when None), and nginx
+    in front of it; stop both afterwards, also when a test fails."""
     with ExitStack() as stack:
         work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tasks-e2e-")))
         os.chmod(work_dir, 0o755)  # nginx's workers read the rendered config's paths
-        database_url = None
-        if with_database:
-            server_url = os.environ.get("TEST_DATABASE_URL") or stack.enter_context(
-                running_server()
-            ).url()
-            database_url = stack.enter_context(fresh_database(server_url))
+        database_url = stack.enter_context(fresh_database(server_url)) if server_url else None
         backend = Backend(work_dir, database_url)
-        backend.start()
         stack.callback(backend.stop)
+        backend.start()
         nginx = Nginx(work_dir, backend.url)
-        nginx.start()
         stack.callback(nginx.stop)
+        nginx.start()
         yield LocalStack(backend, nginx)
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """TEST_DATABASE_URL's server, or a throwaway one for this test run."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    with running_server() as server:
+        yield server.url()

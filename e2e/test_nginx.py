@@ -13,8 +13,8 @@ ASSETS = sorted(path.name for path in (DIST_DIR / "assets").glob("*.js"))
 
 
 @pytest.fixture
-def http(stack: LocalStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url, timeout=10) as client:
+def http(shared_stack: LocalStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shared_stack.url, timeout=10) as client:
         yield client
 
 
@@ -116,12 +116,12 @@ def test_health_location_answers_without_the_backend(http: httpx.Client) -> None
     assert response.text == "ok\n"
 
 
-def test_backend_down_gives_json_503_then_recovers(stack: LocalStack, http: httpx.Client) -> None:
-    stack.backend.stop()
+def test_backend_down_gives_json_503_then_recovers(shared_stack: LocalStack, http: httpx.Client) -> None:
+    shared_stack.backend.stop()
     try:
         down = http.get("/api/tasks")
     finally:
-        stack.backend.start()
+        shared_stack.backend.start()
     after = http.get("/api/tasks")
 
     assert down.status_code == 503

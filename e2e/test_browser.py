@@ -1,0 +1,227 @@
+"""The app driven in a real browser, through nginx, the backend and PostgreSQL."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from browser_watch import WatchedPage
+from local_stack import ROOT, LocalStack
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DEMO = ["Apprendre Docker", "Configurer CI/CD"]
+
+
+@pytest.fixture
+def app(watched_page: WatchedPage, stack: LocalStack) -> Iterator[WatchedPage]:
+    """The app opened on a fresh stack, with its two demo tasks on screen."""
+    watched_page.page.goto(stack.url)
+    expect(task_titles(watched_page.page)).to_have_text(DEMO)
+    yield watched_page
+
+
+def task_titles(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_role("list", name="Tasks").locator(".title")
+
+
+def new_task_field(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_role("textbox", name="New task")
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def test_first_visit_shows_the_demo_tasks_counter_and_postgresql_note(app: WatchedPage) -> None:
+    page = app.page
+
+    expect(page.get_by_text("2 tasks left")).to_be_visible()
+    expect(page.locator(".storage")).to_have_text("PostgreSQL: saved across restarts")
+    expect(page).to_have_title("Tasks")
+    app.assert_clean()
+
+
+def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: LocalStack) -> None:
+    page = app.page
+    keyboard = page.keyboard
+
+    # Add: focus the field, type, Enter.
+    new_task_field(page).focus()
+    keyboard.type("  Écrire le Dockerfile  ")
+    keyboard.press("Enter")
+    expect(task_titles(page)).to_have_text([*DEMO, "Écrire le Dockerfile"])
+    expect(page.get_by_text("3 tasks left")).to_be_visible()
+
+    # Edit in place: Tab to the Edit button, Enter opens the field; Escape cancels...
+    page.get_by_role("button", name='Edit "Écrire le Dockerfile"').focus()
+    keyboard.press("Enter")
+    keyboard.type("Autre chose")
+    keyboard.press("Escape")
+    expect(task_titles(page).nth(2)).to_have_text("Écrire le Dockerfile")
+    # ...and Enter saves.
+    keyboard.press("Enter")  # focus is back on the Edit button
+    keyboard.press("Control+A")
+    keyboard.type("Écrire le Dockerfile multi-étapes")
+    keyboard.press("Enter")
+    expect(task_titles(page).nth(2)).to_have_text("Écrire le Dockerfile multi-étapes")
+
+    # Toggle: Shift+Tab from Edit reaches the checkbox; Space checks it.
+    keyboard.press("Shift+Tab")
+    keyboard.press("Space")
+    expect(page.get_by_role("checkbox", name='Mark "Écrire le Dockerfile multi-étapes" as not done')).to_be_checked()
+    expect(page.get_by_text("2 tasks left")).to_be_visible()
+
+    # Filter with the keyboard, and a reload keeps it (it is in the URL).
+    page.get_by_role("link", name="Done").focus()
+    keyboard.press("Enter")
+    expect(task_titles(page)).to_have_text(["Écrire le Dockerfile multi-étapes"])
+    page.reload()
+    expect(task_titles(page)).to_have_text(["Écrire le Dockerfile multi-étapes"])
+    assert page.url.endswith("#/done")
+    page.get_by_role("link", name="All").focus()
+    keyboard.press("Enter")
+
+    # Delete with the keyboard.
+    page.get_by_role("button", name='Delete "Apprendre Docker"').focus()
+    keyboard.press("Enter")
+    expect(task_titles(page)).to_have_text(["Configurer CI/CD", "Écrire le Dockerfile multi-étapes"])
+
+    # Clear done.
+    page.get_by_role("button", name="Clear done").focus()
+    keyboard.press("Enter")
+    expect(task_titles(page)).to_have_text(["Configurer CI/CD"])
+
+    # All of it reached the database.
+    assert [task["title"] for task in httpx.get(f"{stack.url}/api/tasks").json()] == ["Configurer CI/CD"]
+    app.assert_clean()
+
+
+def test_persistence_drill_survives_a_backend_restart_but_not_memory(
+    app: WatchedPage, stack: LocalStack
+) -> None:
+    page = app.page
+    title = "Cette tâche survit au redémarrage"
+    new_task_field(page).fill(title)
+    new_task_field(page).press("Enter")
+    expect(task_titles(page)).to_have_text([*DEMO, title])
+
+    stack.backend.stop()
+    stack.backend.start()
+    page.reload()
+    expect(task_titles(page)).to_have_text([*DEMO, title])
+
+    stack.backend.stop()
+    stack.backend.start(use_database=False)
+    page.reload()
+    expect(page.locator(".storage")).to_have_text("In memory: lost when the backend restarts")
+    expect(task_titles(page)).to_have_text(DEMO)
+    app.assert_clean()
+
+
+def test_backend_down_shows_the_error_banner_and_retry_recovers(
+    app: WatchedPage, stack: LocalStack
+) -> None:
+    page = app.page
+    stack.backend.stop()
+    page.reload()
+
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("Could not load the tasks")
+    expect(page.get_by_role("status")).to_have_count(0)  # no endless spinner
+    screenshot(page, "error-banner-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "error-banner-phone")
+
+    stack.backend.start()
+    banner.get_by_role("button", name="Retry").click()
+
+    expect(task_titles(page)).to_have_text(DEMO)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_html_in_a_title_is_shown_as_text(app: WatchedPage, stack: LocalStack) -> None:
+    page = app.page
+    title = "<img src=x onerror=alert(1)>"
+    httpx.post(f"{stack.url}/api/tasks", json={"title": title}).raise_for_status()
+
+    page.reload()
+
+    expect(task_titles(page).nth(2)).to_have_text(title)
+    expect(page.locator("img")).to_have_count(0)
+    assert app.dialogs == []
+    app.assert_clean()
+
+
+def test_load_more_shows_every_task_in_order_without_duplicates(
+    app: WatchedPage, stack: LocalStack
+) -> None:
+    page = app.page
+    with httpx.Client(base_url=stack.url) as client:
+        for number in range(250):
+            client.post("/api/tasks", json={"title": f"Tâche {number:03d}"}).raise_for_status()
+    page.reload()
+    expect(task_titles(page)).to_have_count(100)
+
+    load_more = page.get_by_role("button", name="Load more")
+    load_more.click()
+    expect(task_titles(page)).to_have_count(200)
+    load_more.click()
+    expect(task_titles(page)).to_have_count(252)
+
+    expect(load_more).to_have_count(0)
+    assert task_titles(page).all_inner_texts() == DEMO + [f"Tâche {n:03d}" for n in range(250)]
+    expect(page.get_by_text("252 tasks left")).to_be_visible()
+    app.assert_clean()
+
+
+def test_screenshots_of_the_main_states(app: WatchedPage, stack: LocalStack) -> None:
+    page = app.page
+    page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done').check()
+    new_task_field(page).fill("Écrire un titre assez long pour voir comment il passe à la ligne sur un téléphone")
+    new_task_field(page).press("Enter")
+    expect(task_titles(page)).to_have_count(3)
+
+    for name, viewport in (("desktop", {"width": 1280, "height": 800}), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        screenshot(page, f"list-{name}")
+        page.get_by_role("button", name='Edit "Apprendre Docker"').click()
+        screenshot(page, f"editing-{name}")
+        page.keyboard.press("Escape")
+
+    for task in httpx.get(f"{stack.url}/api/tasks").json():
+        httpx.delete(f"{stack.url}/api/tasks/{task['id']}").raise_for_status()
+    page.reload()
+    expect(page.get_by_text("No tasks yet. Add one above.")).to_be_visible()
+    screenshot(page, "empty-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "empty-desktop")
+
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 6
+    app.assert_clean()
+
+
+def test_page_load_figures(app: WatchedPage, stack: LocalStack) -> None:
+    """Not a speed test: prints what the browser measured, for the record."""
+    page = app.page
+    measure = """() => {
+        const paint = performance.getEntriesByName("first-contentful-paint")[0];
+        const nav = performance.getEntriesByType("navigation")[0];
+        const resources = performance.getEntriesByType("resource");
+        const transferred = nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0);
+        return { fcp: paint ? paint.startTime : null, transferred };
+    }"""
+    first = page.evaluate(measure)
+    page.reload()
+    expect(task_titles(page)).to_have_text(DEMO)
+    repeat = page.evaluate(measure)
+
+    print(
+        f"\nPage load on the local stack: first contentful paint {first['fcp']:.0f} ms, "
+        f"{first['transferred']} bytes transferred; repeat visit: FCP {repeat['fcp']:.0f} ms, "
+        f"{repeat['transferred']} bytes"
+    )
+    assert first["fcp"] is not None and first["fcp"] > 0
+    assert repeat["transferred"] < first["transferred"]  # hashed assets come from the cache
