@@ -38,7 +38,9 @@ class WatchedPage:
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 400:
-            self.failed_requests.append(f"{response.request.method} {response.url}: {response.status}")
+            self.failed_requests.append(
+                f"{response.request.method} {response.url}: {response.status}"
+            )
 
     def _on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)

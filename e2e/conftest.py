@@ -60,7 +60,9 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="session")
 def browser(headless: bool) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium)")
+        raise RuntimeError(
+            f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=headless, args=CHROMIUM_FLAGS

@@ -15,8 +15,7 @@ from pathlib import Path
 from string import Template
 
 import httpx
-
-from tests.postgres import fresh_database, free_port, running_server
+from tests.postgres import free_port, fresh_database, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND_DIR = ROOT / "backend"
@@ -58,9 +57,20 @@ class Backend:
         env["LOG_FORMAT"] = "json"
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "main:app", "--port", str(self.port),
-                 "--timeout-graceful-shutdown", "5"],
-                cwd=BACKEND_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "main:app",
+                    "--port",
+                    str(self.port),
+                    "--timeout-graceful-shutdown",
+                    "5",
+                ],
+                cwd=BACKEND_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         wait_for(f"{self.url}/api/health/ready")
 
@@ -93,7 +103,9 @@ class Nginx:
             NGINX_ROOT=str(DIST_DIR),
         )
         (work_dir / "site.conf").write_text(site)
-        (work_dir / "nginx.conf").write_text(_MAIN_CONFIG.format(work=work_dir, user=_worker_user()))
+        (work_dir / "nginx.conf").write_text(
+            _MAIN_CONFIG.format(work=work_dir, user=_worker_user())
+        )
         self._command = [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf")]
         self._process: subprocess.Popen[bytes] | None = None
         self._log = work_dir / "error.log"
@@ -157,7 +169,8 @@ def local_stack(server_url: str | None) -> Iterator[LocalStack]:
     in front of it; stop both afterwards, also when a test fails."""
     with ExitStack() as stack:
         work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tasks-e2e-")))
-        os.chmod(work_dir, 0o755)  # nginx's workers read the rendered config's paths
+        # nginx's workers (not root) must reach the files below it.
+        work_dir.chmod(0o755)
         database_url = stack.enter_context(fresh_database(server_url)) if server_url else None
         backend = Backend(work_dir, database_url)
         stack.callback(backend.stop)

@@ -1,32 +1,31 @@
 """The app driven in a real browser, through nginx, the backend and PostgreSQL."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from browser_watch import WatchedPage
 from local_stack import ROOT, LocalStack
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 DEMO = ["Apprendre Docker", "Configurer CI/CD"]
 
 
 @pytest.fixture
-def app(watched_page: WatchedPage, stack: LocalStack) -> Iterator[WatchedPage]:
+def app(watched_page: WatchedPage, stack: LocalStack) -> WatchedPage:
     """The app opened on a fresh stack, with its two demo tasks on screen."""
     watched_page.page.goto(stack.url)
     expect(task_titles(watched_page.page)).to_have_text(DEMO)
-    yield watched_page
+    return watched_page
 
 
-def task_titles(page: Page):  # type: ignore[no-untyped-def]
+def task_titles(page: Page) -> Locator:
     return page.get_by_role("list", name="Tasks").locator(".title")
 
 
-def new_task_field(page: Page):  # type: ignore[no-untyped-def]
+def new_task_field(page: Page) -> Locator:
     return page.get_by_role("textbox", name="New task")
 
 
@@ -71,7 +70,9 @@ def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: LocalStac
     # Toggle: Shift+Tab from Edit reaches the checkbox; Space checks it.
     keyboard.press("Shift+Tab")
     keyboard.press("Space")
-    expect(page.get_by_role("checkbox", name='Mark "Écrire le Dockerfile multi-étapes" as not done')).to_be_checked()
+    expect(
+        page.get_by_role("checkbox", name='Mark "Écrire le Dockerfile multi-étapes" as not done')
+    ).to_be_checked()
     expect(page.get_by_text("2 tasks left")).to_be_visible()
 
     # Filter with the keyboard, and a reload keeps it (it is in the URL).
@@ -87,7 +88,9 @@ def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: LocalStac
     # Delete with the keyboard.
     page.get_by_role("button", name='Delete "Apprendre Docker"').focus()
     keyboard.press("Enter")
-    expect(task_titles(page)).to_have_text(["Configurer CI/CD", "Écrire le Dockerfile multi-étapes"])
+    expect(task_titles(page)).to_have_text(
+        ["Configurer CI/CD", "Écrire le Dockerfile multi-étapes"]
+    )
 
     # Clear done.
     page.get_by_role("button", name="Clear done").focus()
@@ -95,7 +98,9 @@ def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: LocalStac
     expect(task_titles(page)).to_have_text(["Configurer CI/CD"])
 
     # All of it reached the database.
-    assert [task["title"] for task in httpx.get(f"{stack.url}/api/tasks").json()] == ["Configurer CI/CD"]
+    assert [task["title"] for task in httpx.get(f"{stack.url}/api/tasks").json()] == [
+        "Configurer CI/CD"
+    ]
     app.assert_clean()
 
 
@@ -180,11 +185,13 @@ def test_load_more_shows_every_task_in_order_without_duplicates(
 def test_screenshots_of_the_main_states(app: WatchedPage, stack: LocalStack) -> None:
     page = app.page
     page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done').check()
-    new_task_field(page).fill("Écrire un titre assez long pour voir comment il passe à la ligne sur un téléphone")
+    new_task_field(page).fill(
+        "Écrire un titre assez long pour voir comment il passe à la ligne sur un téléphone"
+    )
     new_task_field(page).press("Enter")
     expect(task_titles(page)).to_have_count(3)
 
-    for name, viewport in (("desktop", {"width": 1280, "height": 800}), ("phone", PHONE)):
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         screenshot(page, f"list-{name}")
         page.get_by_role("button", name='Edit "Apprendre Docker"').click()
@@ -196,7 +203,7 @@ def test_screenshots_of_the_main_states(app: WatchedPage, stack: LocalStack) -> 
     page.reload()
     expect(page.get_by_text("No tasks yet. Add one above.")).to_be_visible()
     screenshot(page, "empty-phone")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(DESKTOP)
     screenshot(page, "empty-desktop")
 
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 6
@@ -210,8 +217,8 @@ def test_page_load_figures(app: WatchedPage, stack: LocalStack) -> None:
         const paint = performance.getEntriesByName("first-contentful-paint")[0];
         const nav = performance.getEntriesByType("navigation")[0];
         const resources = performance.getEntriesByType("resource");
-        const transferred = nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0);
-        return { fcp: paint ? paint.startTime : null, transferred };
+        const bytes = resources.reduce((sum, r) => sum + r.transferSize, 0);
+        return { fcp: paint ? paint.startTime : null, transferred: nav.transferSize + bytes };
     }"""
     first = page.evaluate(measure)
     page.reload()
@@ -223,5 +230,6 @@ def test_page_load_figures(app: WatchedPage, stack: LocalStack) -> None:
         f"{first['transferred']} bytes transferred; repeat visit: FCP {repeat['fcp']:.0f} ms, "
         f"{repeat['transferred']} bytes"
     )
-    assert first["fcp"] is not None and first["fcp"] > 0
+    assert first["fcp"] is not None
+    assert first["fcp"] > 0
     assert repeat["transferred"] < first["transferred"]  # hashed assets come from the cache

@@ -116,7 +116,9 @@ def test_health_location_answers_without_the_backend(http: httpx.Client) -> None
     assert response.text == "ok\n"
 
 
-def test_backend_down_gives_json_503_then_recovers(shared_stack: LocalStack, http: httpx.Client) -> None:
+def test_backend_down_gives_json_503_then_recovers(
+    shared_stack: LocalStack, http: httpx.Client
+) -> None:
     shared_stack.backend.stop()
     try:
         down = http.get("/api/tasks")

@@ -22,8 +22,7 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
     if (editing) {
       input.current?.focus();
       input.current?.select();
-    }
-    else if (wasEditing.current) editButton.current?.focus(); // back where the user was
+    } else if (wasEditing.current) editButton.current?.focus(); // back where the user was
     wasEditing.current = editing;
   }, [editing]);
 
