@@ -96,11 +96,15 @@ class Nginx:
             raise RuntimeError("frontend/dist is missing: build it (cd frontend && bun run build)")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # A copy of dist/ in the work folder, which nginx's unprivileged workers can read
+        # wherever the checkout is (a private home or temporary folder, say).
+        html = work_dir / "html"
+        shutil.copytree(DIST_DIR, html)
         site = Template(NGINX_TEMPLATE.read_text()).safe_substitute(
             BACKEND_URL=backend_url,
             NGINX_PORT=str(self.port),
             NGINX_RESOLVER="127.0.0.1",
-            NGINX_ROOT=str(DIST_DIR),
+            NGINX_ROOT=str(html),
         )
         (work_dir / "site.conf").write_text(site)
         (work_dir / "nginx.conf").write_text(
