@@ -1,0 +1,97 @@
+"""The project's docker-compose.yml run for real, under a project name of the test's own."""
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from tests.postgres import free_port
+
+from local_stack import ROOT, wait_for
+
+
+@dataclass
+class ComposeStack:
+    project: str
+    backend_url: str
+    frontend_url: str
+    env: dict[str, str]
+    up_seconds: float = 0.0
+
+    def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["docker", "compose", "--project-name", self.project, *args],
+            cwd=ROOT,
+            env=self.env,
+            check=check,
+            capture_output=True,
+            text=True,
+        )
+
+    def up(self) -> None:
+        started = time.monotonic()
+        result = self.compose(
+            "up", "--detach", "--build", "--wait", "--wait-timeout", "300", check=False
+        )
+        if result.returncode != 0:
+            logs = self.compose("logs", "--no-color", "--tail", "50", check=False).stdout
+            raise AssertionError(f"docker compose up failed:\n{result.stderr}\n{logs}")
+        self.up_seconds = time.monotonic() - started
+
+    def services(self) -> list[dict[str, str]]:
+        output = self.compose("ps", "--all", "--format", "json").stdout
+        return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+    def leftovers(self) -> list[str]:
+        """Containers, networks and volumes of this project still on the engine."""
+        label = f"label=com.docker.compose.project={self.project}"
+        found: list[str] = []
+        for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
+            result = subprocess.run(
+                ["docker", *kind, "--quiet", "--filter", label],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            found += [f"{kind[0]}: {name}" for name in result.stdout.split()]
+        return found
+
+
+@contextmanager
+def compose_stack() -> Iterator[ComposeStack]:
+    """`docker compose up -d --build --wait`; `down -v` afterwards, even on failure, and a
+    check that nothing of it is left on the engine."""
+    project = f"tasks-test-{uuid.uuid4().hex[:8]}"
+    backend_port, frontend_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "BACKEND_PORT": str(backend_port),
+        "FRONTEND_PORT": str(frontend_port),
+        "REVISION": _git_revision(),
+    }
+    env.pop("DATABASE_URL", None)
+    stack = ComposeStack(
+        project=project,
+        backend_url=f"http://127.0.0.1:{backend_port}",
+        frontend_url=f"http://127.0.0.1:{frontend_port}",
+        env=env,
+    )
+    try:
+        stack.up()
+        wait_for(f"{stack.frontend_url}/api/health/ready")
+        yield stack
+    finally:
+        stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)
+        left = stack.leftovers()
+        assert left == [], f"docker compose down left these behind: {left}"
+
+
+def _git_revision() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() or "unknown"

@@ -1,0 +1,141 @@
+"""The course's central promise, for real: `docker compose up -d --build` runs the app,
+and its data survives `docker compose down` / `up`. Needs a Docker engine."""
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from compose_stack import ComposeStack, compose_stack
+from local_stack import ROOT
+
+pytestmark = pytest.mark.stack
+
+DEMO = [
+    {"id": 1, "title": "Apprendre Docker", "done": False},
+    {"id": 2, "title": "Configurer CI/CD", "done": False},
+]
+TITLE = "Cette tâche survit au redémarrage"
+
+
+@pytest.fixture(scope="module")
+def docker_stack() -> Iterator[ComposeStack]:
+    with compose_stack() as running:
+        yield running
+
+
+def docker(*args: str) -> str:
+    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout
+
+
+def poll_status(url: str, status: int, within: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            response = httpx.get(url, timeout=5)
+            if response.status_code == status:
+                return response
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} did not answer {status} within {within}s")
+        time.sleep(0.5)
+
+
+def test_all_services_are_healthy_and_run_as_non_root(docker_stack: ComposeStack) -> None:
+    services = {service["Service"]: service for service in docker_stack.services()}
+
+    assert set(services) == {"db", "backend", "frontend"}
+    assert {name: service["Health"] for name, service in services.items()} == {
+        "db": "healthy",
+        "backend": "healthy",
+        "frontend": "healthy",
+    }
+    for name in ("backend", "frontend"):
+        user = docker("image", "inspect", "--format", "{{.Config.User}}", services[name]["Image"])
+        assert user.strip() not in ("", "0", "root"), f"{name} image runs as root"
+    for name in services:
+        uid = docker_stack.compose("exec", "-T", name, "id", "-u").stdout.strip()
+        assert uid != "0", f"{name} runs as root"
+    print(f"\nFrom `up --build` to all healthy: {docker_stack.up_seconds:.0f} s")
+
+
+def test_the_course_script_through_the_backend_and_the_frontend(docker_stack: ComposeStack) -> None:
+    assert httpx.get(f"{docker_stack.backend_url}/api/tasks").json() == DEMO
+
+    created = httpx.post(f"{docker_stack.backend_url}/api/tasks", json={"title": TITLE})
+
+    assert created.status_code == 201
+    assert created.json() == {"id": 3, "title": TITLE, "done": False}
+    through_nginx = httpx.get(f"{docker_stack.frontend_url}/api/tasks").json()
+    assert through_nginx == [*DEMO, created.json()]
+    page = httpx.get(docker_stack.frontend_url)
+    assert page.status_code == 200
+    assert '<div id="root">' in page.text
+    ready = httpx.get(f"{docker_stack.frontend_url}/api/health/ready").json()
+    assert ready == {"status": "ok", "storage": "postgresql"}
+
+
+def test_persistence_drill_down_up_keeps_data_down_v_does_not(docker_stack: ComposeStack) -> None:
+    httpx.post(f"{docker_stack.backend_url}/api/tasks", json={"title": "Avant down"}).raise_for_status()
+
+    docker_stack.compose("down")
+    docker_stack.up()
+    after_down_up = [task["title"] for task in httpx.get(f"{docker_stack.backend_url}/api/tasks").json()]
+    docker_stack.compose("down", "--volumes")
+    docker_stack.up()
+    after_down_v = httpx.get(f"{docker_stack.backend_url}/api/tasks").json()
+
+    assert "Avant down" in after_down_up
+    assert after_down_v == DEMO
+
+
+def test_database_is_private_and_restarts_cleanly_under_the_backend(docker_stack: ComposeStack) -> None:
+    db_container = docker_stack.compose("ps", "--quiet", "db").stdout.strip()
+    published = json.loads(
+        docker("inspect", "--format", "{{json .NetworkSettings.Ports}}", db_container)
+    )
+    resolved = docker_stack.compose(
+        "exec",
+        "-T",
+        "backend",
+        "python",
+        "-c",
+        "import socket; print(socket.getaddrinfo('db', 5432)[0][4][0])",
+    ).stdout.strip()
+
+    docker_stack.compose("stop", "db")
+    during = poll_status(f"{docker_stack.backend_url}/api/tasks", 503)
+    through_nginx = httpx.get(f"{docker_stack.frontend_url}/api/tasks")
+    docker_stack.compose("start", "db")
+    after = poll_status(f"{docker_stack.backend_url}/api/tasks", 200, within=90)
+
+    assert all(bindings is None for bindings in published.values())
+    assert resolved.count(".") == 3  # "db" resolves to the container's address
+    assert during.headers["retry-after"].isdigit()
+    assert through_nginx.status_code == 503
+    assert after.json()[:2] == DEMO
+
+
+def runtime_base(service: str) -> str:
+    """The image the service's Dockerfile builds on in its last stage."""
+    dockerfile = (ROOT / service / "Dockerfile").read_text()
+    return [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM ")][-1]
+
+
+def test_image_sizes(docker_stack: ComposeStack) -> None:
+    """Not a size test: prints each image's size and what the project adds to its base."""
+    for service in docker_stack.services():
+        if service["Service"] == "db":
+            continue
+        size = int(docker("image", "inspect", "--format", "{{.Size}}", service["Image"]))
+        base_image = runtime_base(service["Service"])
+        base = int(docker("image", "inspect", "--format", "{{.Size}}", base_image))
+        print(
+            f"\n{service['Service']}: {size / 1e6:.1f} MB; {base_image}: {base / 1e6:.1f} MB; "
+            f"the project adds {(size - base) / 1e6:.1f} MB"
+        )
+        assert size > base
