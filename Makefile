@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 .PHONY: setup
 setup: ## Install uv and bun into .tools/ and the locked dependencies
@@ -31,6 +31,26 @@ test-frontend: ## Frontend only: biome, tsc, vitest, production build
 .PHONY: test-e2e
 test-e2e: ## nginx and browser tests on the local stack (HEADED=1 shows the browser)
 	@scripts/test e2e -- $(if $(HEADED),--headed)
+
+.PHONY: test-docker
+test-docker: ## Containers: hadolint, checkov, compose config, the stack test
+	@scripts/test docker
+
+.PHONY: up
+up: ## docker compose up -d --build --wait: the whole app on http://localhost
+	@scripts/compose up --detach --build --wait
+
+.PHONY: dev
+dev: ## The compose stack with hot reload in the containers (compose.dev.yaml)
+	@scripts/compose -f docker-compose.yml -f compose.dev.yaml up --build
+
+.PHONY: down
+down: ## docker compose down (the data volume is kept; `make down V=1` deletes it)
+	@scripts/compose down $(if $(V),--volumes)
+
+.PHONY: logs
+logs: ## Follow the compose stack's logs
+	@scripts/compose logs --follow
 
 .PHONY: migrate
 migrate: setup ## Apply database migrations to DATABASE_URL and exit

@@ -80,11 +80,15 @@ def test_the_course_script_through_the_backend_and_the_frontend(docker_stack: Co
 
 
 def test_persistence_drill_down_up_keeps_data_down_v_does_not(docker_stack: ComposeStack) -> None:
-    httpx.post(f"{docker_stack.backend_url}/api/tasks", json={"title": "Avant down"}).raise_for_status()
+    httpx.post(
+        f"{docker_stack.backend_url}/api/tasks", json={"title": "Avant down"}
+    ).raise_for_status()
 
     docker_stack.compose("down")
     docker_stack.up()
-    after_down_up = [task["title"] for task in httpx.get(f"{docker_stack.backend_url}/api/tasks").json()]
+    after_down_up = [
+        task["title"] for task in httpx.get(f"{docker_stack.backend_url}/api/tasks").json()
+    ]
     docker_stack.compose("down", "--volumes")
     docker_stack.up()
     after_down_v = httpx.get(f"{docker_stack.backend_url}/api/tasks").json()
@@ -93,7 +97,9 @@ def test_persistence_drill_down_up_keeps_data_down_v_does_not(docker_stack: Comp
     assert after_down_v == DEMO
 
 
-def test_database_is_private_and_restarts_cleanly_under_the_backend(docker_stack: ComposeStack) -> None:
+def test_database_is_private_and_restarts_cleanly_under_the_backend(
+    docker_stack: ComposeStack,
+) -> None:
     db_container = docker_stack.compose("ps", "--quiet", "db").stdout.strip()
     published = json.loads(
         docker("inspect", "--format", "{{json .NetworkSettings.Ports}}", db_container)
