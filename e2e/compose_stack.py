@@ -42,6 +42,54 @@ class ComposeStack:
             raise AssertionError(f"docker compose up failed:\n{result.stderr}\n{logs}")
         self.up_seconds = time.monotonic() - started
 
+    @property
+    def url(self) -> str:
+        return self.frontend_url
+
+    @property
+    def _memory_backend(self) -> str:
+        return f"{self.project}-backend-in-memory"
+
+    def wait_for_storage(self, storage: str) -> None:
+        """Until the backend behind nginx is ready and keeps its tasks in `storage`."""
+        wait_for(
+            f"{self.frontend_url}/api/health/ready",
+            within=90,
+            until=lambda response: response.json()["storage"] == storage,
+        )
+
+    def stop_backend(self) -> None:
+        subprocess.run(["docker", "rm", "--force", self._memory_backend], capture_output=True)
+        self.compose("stop", "backend")
+
+    def start_backend(self) -> None:
+        self.compose("start", "backend")
+        self.wait_for_storage("postgresql")
+
+    def restart_backend_in_memory(self) -> None:
+        """The same image and network name, with DATABASE_URL empty, in place of the service."""
+        self.stop_backend()
+        self.compose(
+            "run",
+            "--detach",
+            "--no-deps",
+            "--use-aliases",
+            "--name",
+            self._memory_backend,
+            "--env",
+            "DATABASE_URL=",
+            "backend",
+        )
+        self.wait_for_storage("memory")
+
+    def reset_data(self) -> None:
+        """Empty the database; the backend's migrations create it again, demo tasks and all."""
+        self.stop_backend()
+        sql = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+        psql = f'psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "{sql}"'
+        self.compose("exec", "-T", "db", "sh", "-c", psql)
+        self.start_backend()
+
     def services(self) -> list[dict[str, str]]:
         output = self.compose("ps", "--all", "--format", "json").stdout
         return [json.loads(line) for line in output.splitlines() if line.strip()]

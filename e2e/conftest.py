@@ -6,18 +6,28 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+from tests.postgres import postgres_for_tests
 
+from app_stack import AppStack
 from browser_watch import WatchedPage
-from local_stack import LocalStack, local_stack, postgres_server
+from compose_stack import ComposeStack, compose_stack
+from local_stack import LocalStack, local_stack
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--headed", action="store_true", help="show the browser while testing")
+    parser.addoption(
+        "--stack",
+        choices=("local", "compose"),
+        default="local",
+        help="where the browser tests run the app: the local stack (PostgreSQL, uvicorn, "
+        "the machine's nginx), or the docker compose stack",
+    )
 
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    with postgres_server() as url:
+    with postgres_for_tests() as url:
         yield url
 
 
@@ -28,10 +38,23 @@ def shared_stack(postgres_server_url: str) -> Iterator[LocalStack]:
         yield running
 
 
+@pytest.fixture(scope="session")
+def compose_app() -> Iterator[ComposeStack]:
+    """The docker compose stack, for the whole run."""
+    with compose_stack() as running:
+        yield running
+
+
 @pytest.fixture
-def stack(postgres_server_url: str) -> Iterator[LocalStack]:
-    """A stack of this test's own, on a fresh database holding the two demo tasks."""
-    with local_stack(postgres_server_url) as running:
+def stack(request: pytest.FixtureRequest) -> Iterator[AppStack]:
+    """The app on a fresh database holding the two demo tasks: a local stack of this test's
+    own, or (--stack compose) the compose stack with its database emptied."""
+    if request.config.getoption("--stack") == "compose":
+        compose: ComposeStack = request.getfixturevalue("compose_app")
+        compose.reset_data()
+        yield compose
+        return
+    with local_stack(request.getfixturevalue("postgres_server_url")) as running:
         yield running
 
 

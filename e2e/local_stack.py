@@ -9,13 +9,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from string import Template
 
 import httpx
-from tests.postgres import free_port, fresh_database, running_server
+from tests.postgres import free_port, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND_DIR = ROOT / "backend"
@@ -24,18 +24,37 @@ NGINX_TEMPLATE = ROOT / "frontend" / "nginx.conf"
 START_TIMEOUT = 30.0
 
 
-def wait_for(url: str, *, status: int = 200, within: float = START_TIMEOUT) -> None:
-    """Poll `url` until it answers `status`, or fail after `within` seconds."""
+def wait_for(
+    url: str,
+    *,
+    status: int = 200,
+    within: float = START_TIMEOUT,
+    until: Callable[[httpx.Response], bool] = lambda response: True,
+) -> httpx.Response:
+    """Poll GET `url` until it answers `status` (and `until` holds), or fail after `within` s."""
     deadline = time.monotonic() + within
     while True:
         try:
-            if httpx.get(url, timeout=2).status_code == status:
-                return
+            response = httpx.get(url, timeout=5)
+            if response.status_code == status and until(response):
+                return response
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"{url} did not answer {status} within {within}s")
+            raise AssertionError(f"{url} did not answer {status} as expected within {within}s")
         time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, stop_signal: int) -> None:
+    """Ask `process` to stop with `stop_signal`; kill it if it has not after 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(stop_signal)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class Backend:
@@ -48,12 +67,11 @@ class Backend:
         self._log = log_dir / "backend.log"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, *, database_url: str | None = None, use_database: bool = True) -> None:
+    def start(self, *, use_database: bool = True) -> None:
         """Start it, on PostgreSQL by default, or in memory with use_database=False."""
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-        url = database_url or self.database_url
-        if use_database and url:
-            env["DATABASE_URL"] = url
+        if use_database and self.database_url:
+            env["DATABASE_URL"] = self.database_url
         env["LOG_FORMAT"] = "json"
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(
@@ -75,13 +93,7 @@ class Backend:
         wait_for(f"{self.url}/api/health/ready")
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process, signal.SIGTERM)
         self._process = None
 
 
@@ -120,14 +132,8 @@ class Nginx:
         wait_for(f"{self.url}/healthz")
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.send_signal(signal.SIGQUIT)  # graceful: finish open requests
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        stop_process(self._process, signal.SIGQUIT)  # graceful: finish open requests
+        self._process = None
 
 
 def _worker_user() -> str:
@@ -166,6 +172,16 @@ class LocalStack:
         self.nginx = nginx
         self.url = nginx.url
 
+    def stop_backend(self) -> None:
+        self.backend.stop()
+
+    def start_backend(self) -> None:
+        self.backend.start()
+
+    def restart_backend_in_memory(self) -> None:
+        self.backend.stop()
+        self.backend.start(use_database=False)
+
 
 @contextmanager
 def local_stack(server_url: str | None) -> Iterator[LocalStack]:
@@ -183,14 +199,3 @@ def local_stack(server_url: str | None) -> Iterator[LocalStack]:
         stack.callback(nginx.stop)
         nginx.start()
         yield LocalStack(backend, nginx)
-
-
-@contextmanager
-def postgres_server() -> Iterator[str]:
-    """TEST_DATABASE_URL's server, or a throwaway one for this test run."""
-    external = os.environ.get("TEST_DATABASE_URL")
-    if external:
-        yield external
-        return
-    with running_server() as server:
-        yield server.url()

@@ -4,8 +4,9 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
+from app_stack import AppStack
 from browser_watch import WatchedPage
-from local_stack import ROOT, LocalStack
+from local_stack import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -14,7 +15,7 @@ DEMO = ["Apprendre Docker", "Configurer CI/CD"]
 
 
 @pytest.fixture
-def app(watched_page: WatchedPage, stack: LocalStack) -> WatchedPage:
+def app(watched_page: WatchedPage, stack: AppStack) -> WatchedPage:
     """The app opened on a fresh stack, with its two demo tasks on screen."""
     watched_page.page.goto(stack.url)
     expect(task_titles(watched_page.page)).to_have_text(DEMO)
@@ -43,7 +44,7 @@ def test_first_visit_shows_the_demo_tasks_counter_and_postgresql_note(app: Watch
     app.assert_clean()
 
 
-def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: LocalStack) -> None:
+def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: AppStack) -> None:
     page = app.page
     keyboard = page.keyboard
 
@@ -105,7 +106,7 @@ def test_every_action_with_the_keyboard_alone(app: WatchedPage, stack: LocalStac
 
 
 def test_persistence_drill_survives_a_backend_restart_but_not_memory(
-    app: WatchedPage, stack: LocalStack
+    app: WatchedPage, stack: AppStack
 ) -> None:
     page = app.page
     title = "Cette tâche survit au redémarrage"
@@ -113,13 +114,12 @@ def test_persistence_drill_survives_a_backend_restart_but_not_memory(
     new_task_field(page).press("Enter")
     expect(task_titles(page)).to_have_text([*DEMO, title])
 
-    stack.backend.stop()
-    stack.backend.start()
+    stack.stop_backend()
+    stack.start_backend()
     page.reload()
     expect(task_titles(page)).to_have_text([*DEMO, title])
 
-    stack.backend.stop()
-    stack.backend.start(use_database=False)
+    stack.restart_backend_in_memory()
     page.reload()
     expect(page.locator(".storage")).to_have_text("In memory: lost when the backend restarts")
     expect(task_titles(page)).to_have_text(DEMO)
@@ -127,10 +127,10 @@ def test_persistence_drill_survives_a_backend_restart_but_not_memory(
 
 
 def test_backend_down_shows_the_error_banner_and_retry_recovers(
-    app: WatchedPage, stack: LocalStack
+    app: WatchedPage, stack: AppStack
 ) -> None:
     page = app.page
-    stack.backend.stop()
+    stack.stop_backend()
     page.reload()
 
     banner = page.get_by_role("alert")
@@ -140,14 +140,14 @@ def test_backend_down_shows_the_error_banner_and_retry_recovers(
     page.set_viewport_size(PHONE)
     screenshot(page, "error-banner-phone")
 
-    stack.backend.start()
+    stack.start_backend()
     banner.get_by_role("button", name="Retry").click()
 
     expect(task_titles(page)).to_have_text(DEMO)
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
-def test_html_in_a_title_is_shown_as_text(app: WatchedPage, stack: LocalStack) -> None:
+def test_html_in_a_title_is_shown_as_text(app: WatchedPage, stack: AppStack) -> None:
     page = app.page
     title = "<img src=x onerror=alert(1)>"
     httpx.post(f"{stack.url}/api/tasks", json={"title": title}).raise_for_status()
@@ -161,7 +161,7 @@ def test_html_in_a_title_is_shown_as_text(app: WatchedPage, stack: LocalStack) -
 
 
 def test_load_more_shows_every_task_in_order_without_duplicates(
-    app: WatchedPage, stack: LocalStack
+    app: WatchedPage, stack: AppStack
 ) -> None:
     page = app.page
     with httpx.Client(base_url=stack.url) as client:
@@ -182,7 +182,7 @@ def test_load_more_shows_every_task_in_order_without_duplicates(
     app.assert_clean()
 
 
-def test_screenshots_of_the_main_states(app: WatchedPage, stack: LocalStack) -> None:
+def test_screenshots_of_the_main_states(app: WatchedPage, stack: AppStack) -> None:
     page = app.page
     page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done').check()
     new_task_field(page).fill(
@@ -210,7 +210,7 @@ def test_screenshots_of_the_main_states(app: WatchedPage, stack: LocalStack) -> 
     app.assert_clean()
 
 
-def test_page_load_figures(app: WatchedPage, stack: LocalStack) -> None:
+def test_page_load_figures(app: WatchedPage, stack: AppStack) -> None:
     """Not a speed test: prints what the browser measured, for the record."""
     page = app.page
     measure = """() => {

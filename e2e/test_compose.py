@@ -3,14 +3,13 @@ and its data survives `docker compose down` / `up`. Needs a Docker engine."""
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from compose_stack import ComposeStack, compose_stack
-from local_stack import ROOT
+from local_stack import ROOT, wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -29,20 +28,6 @@ def docker_stack() -> Iterator[ComposeStack]:
 
 def docker(*args: str) -> str:
     return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout
-
-
-def poll_status(url: str, status: int, within: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            response = httpx.get(url, timeout=5)
-            if response.status_code == status:
-                return response
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url} did not answer {status} within {within}s")
-        time.sleep(0.5)
 
 
 def test_all_services_are_healthy_and_run_as_non_root(docker_stack: ComposeStack) -> None:
@@ -114,10 +99,10 @@ def test_database_is_private_and_restarts_cleanly_under_the_backend(
     ).stdout.strip()
 
     docker_stack.compose("stop", "db")
-    during = poll_status(f"{docker_stack.backend_url}/api/tasks", 503)
+    during = wait_for(f"{docker_stack.backend_url}/api/tasks", status=503, within=60)
     through_nginx = httpx.get(f"{docker_stack.frontend_url}/api/tasks")
     docker_stack.compose("start", "db")
-    after = poll_status(f"{docker_stack.backend_url}/api/tasks", 200, within=90)
+    after = wait_for(f"{docker_stack.backend_url}/api/tasks", within=90)
 
     assert all(bindings is None for bindings in published.values())
     assert resolved.count(".") == 3  # "db" resolves to the container's address

@@ -1,6 +1,5 @@
 """Fixtures: a throwaway PostgreSQL server, fresh databases, and the app on either store."""
 
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -13,7 +12,7 @@ from pydantic import SecretStr
 
 from app.app import create_app
 from app.config import Settings
-from tests.postgres import fresh_database, running_server
+from tests.postgres import fresh_database, postgres_for_tests
 
 STORES = ["memory", "postgresql"]
 READY_TIMEOUT = 20.0
@@ -27,12 +26,8 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """TEST_DATABASE_URL's server, or a throwaway one started for this test run."""
-    external = os.environ.get("TEST_DATABASE_URL")
-    if external:
-        yield external
-        return
-    with running_server() as server:
-        yield server.url()
+    with postgres_for_tests() as url:
+        yield url
 
 
 @pytest.fixture

@@ -132,3 +132,14 @@ def fresh_database(server_url: str) -> Iterator[str]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@contextmanager
+def postgres_for_tests() -> Iterator[str]:
+    """TEST_DATABASE_URL's server, or a throwaway one started for this test run."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    with running_server() as server:
+        yield server.url()

@@ -44,3 +44,9 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
     assert settings.database_url is not None
     assert settings.migrate_on_start is False
+
+
+def test_an_empty_database_url_means_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "")
+
+    assert Settings().database_url is None
