@@ -133,8 +133,10 @@ def test_backend_down_shows_the_error_banner_and_retry_recovers(
     stack.stop_backend()
     page.reload()
 
+    # Within the app's own request timeout (10 s): never an endless spinner. Behind compose,
+    # nginx first waits for the vanished container's address to time out.
     banner = page.get_by_role("alert")
-    expect(banner).to_contain_text("Could not load the tasks")
+    expect(banner).to_contain_text("Could not load the tasks", timeout=15_000)
     expect(page.get_by_role("status")).to_have_count(0)  # no endless spinner
     screenshot(page, "error-banner-desktop")
     page.set_viewport_size(PHONE)
