@@ -51,6 +51,7 @@ describe("first visit", () => {
     render(<App />);
 
     expect(await screen.findByText("No tasks yet. Add one above.")).toBeInTheDocument();
+    expect(screen.queryByText(/tasks? left/)).not.toBeInTheDocument();
   });
 });
 

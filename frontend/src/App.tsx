@@ -52,12 +52,15 @@ export function App() {
               {list.loadingMore ? "Loading…" : "Load more"}
             </button>
           )}
-          <TaskFooter
-            left={list.tasks.length - doneCount}
-            complete={!list.hasMore}
-            doneCount={doneCount}
-            onClearDone={() => void list.clearDone()}
-          />
+          {/* With no task at all, a counter at 0 and a disabled button say nothing. */}
+          {list.tasks.length > 0 && (
+            <TaskFooter
+              left={list.tasks.length - doneCount}
+              complete={!list.hasMore}
+              doneCount={doneCount}
+              onClearDone={() => void list.clearDone()}
+            />
+          )}
         </section>
       )}
     </main>
