@@ -1,7 +1,9 @@
 """PostgreSQL across restarts: of the app, of the database, and a database that starts late."""
 
+import time
 from collections.abc import Iterator
 
+import anyio
 import pytest
 
 from tests.conftest import make_settings, running_app, wait_for_status, wait_until_ready
@@ -83,15 +85,30 @@ async def test_database_restart_gives_503_meanwhile_then_recovers_by_itself(
     assert [task["title"] for task in after.json()][-1] == "avant la panne"
 
 
-async def test_database_password_never_reaches_a_client(own_server: PostgresServer) -> None:
+async def test_database_password_never_reaches_a_client_or_the_logs(
+    own_server: PostgresServer, capfd: pytest.CaptureFixture[str]
+) -> None:
     settings = make_settings(own_server.url().replace("postgres@", "postgres:s3cr3t-pw@"))
     async with running_app(settings, wait_ready=False) as client:
         responses = [await client.get(path) for path in ("/api/health/ready", "/api/tasks")]
+        logs = await logged_until(capfd, "Retrying")  # a failed connection attempt, logged
 
     for response in responses:
         assert response.status_code == 503
         assert "s3cr3t-pw" not in response.text
         assert "127.0.0.1" not in response.text
+    assert "s3cr3t-pw" not in logs
+
+
+async def logged_until(capfd: pytest.CaptureFixture[str], text: str, within: float = 10) -> str:
+    """What the app has logged so far, once `text` is among it."""
+    logged = ""
+    deadline = time.monotonic() + within
+    while text not in logged:
+        assert time.monotonic() < deadline, f"{text!r} was never logged"
+        await anyio.sleep(0.05)
+        logged += capfd.readouterr().err
+    return logged
 
 
 async def test_without_migrate_on_start_the_backend_waits_for_the_migrate_step(
