@@ -1,8 +1,10 @@
 """The app driven in a real browser, through nginx, the backend and PostgreSQL."""
 
+from typing import Literal
+
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from app_stack import AppStack
 from browser_watch import WatchedPage
@@ -235,3 +237,38 @@ def test_page_load_figures(app: WatchedPage, stack: AppStack) -> None:
     assert first["fcp"] is not None
     assert first["fcp"] > 0
     assert repeat["transferred"] < first["transferred"]  # hashed assets come from the cache
+
+
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_no_accessibility_violations(
+    browser: Browser, stack: AppStack, color_scheme: Literal["light", "dark"]
+) -> None:
+    """axe-core's WCAG 2.1 AA rules (contrast included) on the list, editing and error states."""
+    context = browser.new_context(color_scheme=color_scheme, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(stack.url)
+    expect(task_titles(page)).to_have_text(DEMO)
+    page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done').check()
+    # Evaluated through the browser's debugging protocol: the page's CSP does not apply.
+    page.evaluate(AXE.read_text())
+
+    found = {"list": axe_violations(page)}
+    page.get_by_role("button", name='Edit "Apprendre Docker"').click()
+    found["editing"] = axe_violations(page)
+    page.keyboard.press("Escape")
+    page.get_by_role("textbox", name="New task").press("Enter")  # the empty-title message
+    found["form problem"] = axe_violations(page)
+    context.close()
+
+    assert found == {"list": [], "editing": [], "form problem": []}
+
+
+def axe_violations(page: Page) -> list[str]:
+    results = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']}))"
+        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(results)
