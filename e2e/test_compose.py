@@ -111,6 +111,32 @@ def test_database_is_private_and_restarts_cleanly_under_the_backend(
     assert after.json()[:2] == DEMO
 
 
+def test_only_the_backend_shares_the_database_network(docker_stack: ComposeStack) -> None:
+    networks = {}
+    for service in ("db", "backend", "frontend"):
+        container = docker_stack.compose("ps", "--quiet", service).stdout.strip()
+        attached = docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", container)
+        networks[service] = {
+            name.removeprefix(f"{docker_stack.project}_") for name in json.loads(attached)
+        }
+
+    assert networks == {"db": {"data"}, "backend": {"data", "web"}, "frontend": {"web"}}
+
+
+def test_services_stop_cleanly_on_sigterm(docker_stack: ComposeStack) -> None:
+    """Stopped within their grace period, not killed (exit code 137) when it runs out."""
+    docker_stack.compose("stop", "frontend", "backend", "db")
+    exit_codes = {}
+    for service in ("frontend", "backend", "db"):
+        container = docker_stack.compose("ps", "--all", "--quiet", service).stdout.strip()
+        exit_codes[service] = docker(
+            "inspect", "--format", "{{.State.ExitCode}}", container
+        ).strip()
+
+    # Each one handled SIGTERM (SIGQUIT for nginx, SIGINT for PostgreSQL) and exited with 0.
+    assert exit_codes == {"frontend": "0", "backend": "0", "db": "0"}
+
+
 def runtime_base(service: str) -> str:
     """The image the service's Dockerfile builds on in its last stage."""
     dockerfile = (ROOT / service / "Dockerfile").read_text()
