@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from app.config import get_settings
 from app.db import make_engine
+from app.logging import configure_logging
 from app.store.tables import metadata
 
 config = context.config
@@ -35,4 +36,6 @@ shared_connection = config.attributes.get("connection")
 if shared_connection is not None:
     run_migrations(shared_connection)
 else:
+    # Run by Alembic's command line: log its progress the way the app logs.
+    configure_logging(get_settings())
     asyncio.run(run_with_own_engine())
