@@ -214,7 +214,9 @@ def test_screenshots_of_the_main_states(app: WatchedPage, stack: AppStack) -> No
     app.assert_clean()
 
 
-def test_page_load_figures(app: WatchedPage, stack: AppStack) -> None:
+def test_page_load_figures(
+    app: WatchedPage, stack: AppStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Not a speed test: prints what the browser measured, for the record."""
     page = app.page
     measure = """() => {
@@ -229,11 +231,12 @@ def test_page_load_figures(app: WatchedPage, stack: AppStack) -> None:
     expect(task_titles(page)).to_have_text(DEMO)
     repeat = page.evaluate(measure)
 
-    print(
-        f"\nPage load on the local stack: first contentful paint {first['fcp']:.0f} ms, "
-        f"{first['transferred']} bytes transferred; repeat visit: FCP {repeat['fcp']:.0f} ms, "
-        f"{repeat['transferred']} bytes"
-    )
+    with capsys.disabled():  # shown in the test run's output, for the record
+        print(
+            f"\nPage load at {stack.url}: first contentful paint {first['fcp']:.0f} ms, "
+            f"{first['transferred']} bytes transferred; repeat visit: FCP "
+            f"{repeat['fcp']:.0f} ms, {repeat['transferred']} bytes"
+        )
     assert first["fcp"] is not None
     assert first["fcp"] > 0
     assert repeat["transferred"] < first["transferred"]  # hashed assets come from the cache
