@@ -28,7 +28,8 @@ def configure_logging(settings: Settings) -> None:
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.dict_tracebacks if as_json else _keep,
+                # JSON carries tracebacks as structured data; the console prints them as text.
+                *([structlog.processors.dict_tracebacks] if as_json else []),
                 renderer,
             ],
         )
@@ -49,9 +50,3 @@ def configure_logging(settings: Settings) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-
-
-def _keep(
-    logger: structlog.types.WrappedLogger, name: str, event: structlog.types.EventDict
-) -> structlog.types.EventDict:
-    return event
