@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tests.postgres import free_port
+from tests.utils.network import free_port
+from tests.utils.polling import wait_for_http
 
-from local_stack import ROOT, wait_for
+from local_stack import ROOT
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ComposeStack:
 
     def wait_for_storage(self, storage: str) -> None:
         """Until the backend behind nginx is ready and keeps its tasks in `storage`."""
-        wait_for(
+        wait_for_http(
             f"{self.frontend_url}/api/health/ready",
             within=90,
             until=lambda response: response.json()["storage"] == storage,
@@ -130,7 +131,7 @@ def compose_stack() -> Iterator[ComposeStack]:
     )
     try:
         stack.up()
-        wait_for(f"{stack.frontend_url}/api/health/ready")
+        wait_for_http(f"{stack.frontend_url}/api/health/ready")
         yield stack
     finally:
         stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
-from tests.postgres import postgres_for_tests
+from tests.utils.postgres import postgres_for_tests
 
 from app_stack import AppStack
 from browser_watch import WatchedPage

@@ -6,95 +6,20 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from string import Template
 
-import httpx
-from tests.postgres import free_port, fresh_database
+from tests.utils.network import free_port
+from tests.utils.polling import wait_for_http
+from tests.utils.postgres import fresh_database
+from tests.utils.servers import UvicornServer, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKEND_DIR = ROOT / "backend"
 DIST_DIR = ROOT / "frontend" / "dist"
 NGINX_TEMPLATE = ROOT / "frontend" / "nginx.conf"
-START_TIMEOUT = 30.0
-
-
-def wait_for(
-    url: str,
-    *,
-    status: int = 200,
-    within: float = START_TIMEOUT,
-    until: Callable[[httpx.Response], bool] = lambda response: True,
-) -> httpx.Response:
-    """Poll GET `url` until it answers `status` (and `until` holds), or fail after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            response = httpx.get(url, timeout=5)
-            if response.status_code == status and until(response):
-                return response
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url} did not answer {status} as expected within {within}s")
-        time.sleep(0.1)
-
-
-def stop_process(process: subprocess.Popen[bytes] | None, stop_signal: int) -> None:
-    """Ask `process` to stop with `stop_signal`; kill it if it has not after 10 s."""
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(stop_signal)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-class Backend:
-    """`uvicorn main:app` in a subprocess, which tests may stop and start again."""
-
-    def __init__(self, log_dir: Path, database_url: str | None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = database_url
-        self._log = log_dir / "backend.log"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self, *, use_database: bool = True) -> None:
-        """Start it, on PostgreSQL by default, or in memory with use_database=False."""
-        env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-        if use_database and self.database_url:
-            env["DATABASE_URL"] = self.database_url
-        env["LOG_FORMAT"] = "json"
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "main:app",
-                    "--port",
-                    str(self.port),
-                    "--timeout-graceful-shutdown",
-                    "5",
-                ],
-                cwd=BACKEND_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for(f"{self.url}/api/health/ready")
-
-    def stop(self) -> None:
-        stop_process(self._process, signal.SIGTERM)
-        self._process = None
 
 
 class Nginx:
@@ -103,7 +28,7 @@ class Nginx:
     def __init__(self, work_dir: Path, backend_url: str) -> None:
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
-            raise RuntimeError("nginx is not installed (make setup-tests installs it)")
+            raise RuntimeError("nginx is not installed (apt-get install nginx)")
         if not (DIST_DIR / "index.html").exists():
             raise RuntimeError("frontend/dist is missing: build it (cd frontend && bun run build)")
         self.port = free_port()
@@ -129,7 +54,7 @@ class Nginx:
     def start(self) -> None:
         subprocess.run([*self._command, "-t", "-q"], check=True)
         self._process = subprocess.Popen(self._command)
-        wait_for(f"{self.url}/healthz")
+        wait_for_http(f"{self.url}/healthz")
 
     def stop(self) -> None:
         stop_process(self._process, signal.SIGQUIT)  # graceful: finish open requests
@@ -167,7 +92,7 @@ http {{
 class LocalStack:
     """PostgreSQL + backend + nginx; `url` is what a browser opens."""
 
-    def __init__(self, backend: Backend, nginx: Nginx) -> None:
+    def __init__(self, backend: UvicornServer, nginx: Nginx) -> None:
         self.backend = backend
         self.nginx = nginx
         self.url = nginx.url
@@ -192,7 +117,7 @@ def local_stack(server_url: str | None) -> Iterator[LocalStack]:
         # nginx's workers (not root) must reach the files below it.
         work_dir.chmod(0o755)
         database_url = stack.enter_context(fresh_database(server_url)) if server_url else None
-        backend = Backend(work_dir, database_url)
+        backend = UvicornServer(database_url=database_url, log=work_dir / "backend.log")
         stack.callback(backend.stop)
         backend.start()
         nginx = Nginx(work_dir, backend.url)

@@ -3,13 +3,13 @@ and its data survives `docker compose down` / `up`. Needs a Docker engine."""
 
 import json
 import subprocess
-from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.utils.polling import wait_for_http
 
-from compose_stack import ComposeStack, compose_stack
-from local_stack import ROOT, wait_for
+from compose_stack import ComposeStack
+from local_stack import ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -20,10 +20,11 @@ DEMO = [
 TITLE = "Cette tâche survit au redémarrage"
 
 
-@pytest.fixture(scope="module")
-def docker_stack() -> Iterator[ComposeStack]:
-    with compose_stack() as running:
-        yield running
+@pytest.fixture
+def docker_stack(compose_app: ComposeStack) -> ComposeStack:
+    """The run's one compose stack (see conftest.py), every service up."""
+    compose_app.compose("up", "--detach", "--wait")
+    return compose_app
 
 
 def docker(*args: str) -> str:
@@ -99,10 +100,10 @@ def test_database_is_private_and_restarts_cleanly_under_the_backend(
     ).stdout.strip()
 
     docker_stack.compose("stop", "db")
-    during = wait_for(f"{docker_stack.backend_url}/api/tasks", status=503, within=60)
+    during = wait_for_http(f"{docker_stack.backend_url}/api/tasks", status=503, within=60)
     through_nginx = httpx.get(f"{docker_stack.frontend_url}/api/tasks")
     docker_stack.compose("start", "db")
-    after = wait_for(f"{docker_stack.backend_url}/api/tasks", within=90)
+    after = wait_for_http(f"{docker_stack.backend_url}/api/tasks", within=90)
 
     assert all(bindings is None for bindings in published.values())
     assert resolved.count(".") == 3  # "db" resolves to the container's address

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
-from app.logging import configure_logging
+from app.logs import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
 from app.routes import api_router
 from app.store.factory import build_store

@@ -18,7 +18,7 @@ from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, wait_e
 
 from app.config import Settings, get_settings
 from app.db import is_unavailable, make_engine
-from app.logging import configure_logging
+from app.logs import configure_logging
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 # Any fixed number, the same in every replica: only one of them migrates at a time.

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 
 from app.config import get_settings
 from app.db import make_engine
-from app.logging import configure_logging
+from app.logs import configure_logging
 from app.store.tables import metadata
 
 config = context.config

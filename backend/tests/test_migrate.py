@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from app.db import make_engine
 from app.migrate import alembic_config, migrate
-from tests.conftest import make_settings
+from tests.utils.app import make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -90,3 +90,18 @@ def test_schema_matches_the_table_definitions(database_url: str) -> None:
         engine.dispose()
 
     assert differences == []
+
+
+def constraint_names(url: str) -> set[str]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+async def test_constraints_carry_the_names_of_the_naming_convention(database_url: str) -> None:
+    """The names in app/store/tables.py's convention, so that later migrations can use them."""
+    await run_alembic(database_url, "upgrade", "head")
+
+    assert constraint_names(database_url) == {"tasks_pkey", "tasks_title_not_empty_check"}

@@ -1,70 +1,35 @@
 """The real server process: `uvicorn main:app`, its logs and its shutdown."""
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.postgres import free_port
-
-BACKEND_DIR = Path(__file__).resolve().parents[1]
+from tests.utils.servers import UvicornServer
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`uvicorn main:app` as the course runs it, on the in-memory store."""
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "main:app",
-            "--port",
-            str(port),
-            "--timeout-graceful-shutdown",
-            "10",
-        ],
-        cwd=BACKEND_DIR,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base_url}/api/health")
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the server did not start") from None
-            time.sleep(0.05)
+def server() -> Iterator[UvicornServer]:
+    """`uvicorn main:app` as the course runs it, on the in-memory store; output to a pipe."""
+    running = UvicornServer(graceful_seconds=10)
+    running.start(wait_path="/api/health")
     try:
-        yield process, base_url
+        yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+        running.stop(signal.SIGKILL)
 
 
-def test_one_json_log_line_per_request_with_its_request_id(
-    server: tuple[subprocess.Popen[str], str],
-) -> None:
-    process, base_url = server
+def test_one_json_log_line_per_request_with_its_request_id(server: UvicornServer) -> None:
+    process, base_url = server.process, server.url
+    assert process is not None
 
     response = httpx.get(f"{base_url}/api/tasks/77", headers={"X-Request-ID": "trace-42"})
     process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=15)
+    stderr, _ = process.communicate(timeout=15)  # stderr goes to stdout: one pipe
 
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("request_id") == "trace-42"]
@@ -84,10 +49,10 @@ def test_one_json_log_line_per_request_with_its_request_id(
 
 
 def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(
-    server: tuple[subprocess.Popen[str], str],
+    server: UvicornServer,
 ) -> None:
-    process, base_url = server
-    port = int(base_url.rsplit(":", 1)[1])
+    process, port = server.process, server.port
+    assert process is not None
     body = json.dumps({"title": "envoyée pendant l'arrêt"}).encode()
 
     with socket.create_connection(("127.0.0.1", port)) as connection:
@@ -104,7 +69,7 @@ def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(
 
     assert response.startswith("HTTP/1.1 201")
     assert "envoy\u00e9e pendant l'arr\u00eat" in response
-    _, stderr = process.communicate(timeout=15)
+    stderr, _ = process.communicate(timeout=15)  # stderr goes to stdout: one pipe
     # uvicorn re-raises the signal once shut down, so the exit status says "SIGTERM".
     assert process.returncode in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in stderr

@@ -1,13 +1,12 @@
 """PostgreSQL across restarts: of the app, of the database, and a database that starts late."""
 
-import time
 from collections.abc import Iterator
 
-import anyio
 import pytest
 
-from tests.conftest import make_settings, running_app, wait_for_status, wait_until_ready
-from tests.postgres import PostgresServer
+from tests.utils.app import make_settings, running_app, wait_for_status, wait_until_ready
+from tests.utils.polling import apoll
+from tests.utils.postgres import PostgresServer
 
 pytestmark = pytest.mark.anyio
 
@@ -103,12 +102,13 @@ async def test_database_password_never_reaches_a_client_or_the_logs(
 async def logged_until(capfd: pytest.CaptureFixture[str], text: str, within: float = 10) -> str:
     """What the app has logged so far, once `text` is among it."""
     logged = ""
-    deadline = time.monotonic() + within
-    while text not in logged:
-        assert time.monotonic() < deadline, f"{text!r} was never logged"
-        await anyio.sleep(0.05)
+
+    async def seen() -> str | None:
+        nonlocal logged
         logged += capfd.readouterr().err
-    return logged
+        return logged if text in logged else None
+
+    return await apoll(seen, within=within, what=f"{text!r} logged")
 
 
 async def test_without_migrate_on_start_the_backend_waits_for_the_migrate_step(

@@ -3,7 +3,6 @@
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -14,6 +13,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from sqlalchemy import make_url
+
+from tests.utils.network import free_port
 
 
 def find_bindir() -> Path:
@@ -29,14 +30,8 @@ def find_bindir() -> Path:
     if on_path:
         return Path(on_path).parent
     raise RuntimeError(
-        "PostgreSQL server binaries not found: install them (make setup) or set TEST_DATABASE_URL"
+        "PostgreSQL server binaries not found: apt-get install postgresql, or set TEST_DATABASE_URL"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgresServer:
