@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { App } from "./App";
-import { FakeApi } from "./test/fakeApi";
+import { MockApi } from "./test/mockApi";
 
 async function renderApp() {
   const user = userEvent.setup();
@@ -22,7 +22,7 @@ const newTaskField = () => screen.getByRole("textbox", { name: "New task" });
 
 describe("first visit", () => {
   it("shows loading, then the demo tasks, the counter and where data lives", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.storage = "postgresql";
     render(<App />);
 
@@ -37,7 +37,7 @@ describe("first visit", () => {
   });
 
   it("says when tasks are only in memory", async () => {
-    new FakeApi();
+    new MockApi();
     await renderApp();
 
     expect(screen.getByText("In memory:").parentElement).toHaveTextContent(
@@ -46,7 +46,7 @@ describe("first visit", () => {
   });
 
   it("shows an empty list as such", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.tasks = [];
     render(<App />);
 
@@ -57,7 +57,7 @@ describe("first visit", () => {
 
 describe("adding a task", () => {
   it("adds with Enter, trims the title and clears the field", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
 
     await user.type(newTaskField(), "  Écrire le Dockerfile  {Enter}");
@@ -72,7 +72,7 @@ describe("adding a task", () => {
   });
 
   it("adds with the button", async () => {
-    new FakeApi();
+    new MockApi();
     const user = await renderApp();
 
     await user.type(newTaskField(), "Lancer docker compose");
@@ -82,7 +82,7 @@ describe("adding a task", () => {
   });
 
   it("refuses an empty title with a visible message and sends nothing", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
     const before = api.requests.length;
 
@@ -94,7 +94,7 @@ describe("adding a task", () => {
   });
 
   it("keeps the text and says so when the server refuses", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
     api.failNext("POST", "network");
 
@@ -108,7 +108,7 @@ describe("adding a task", () => {
 
 describe("changing a task", () => {
   it("toggles done and updates the counter", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
 
     await user.click(screen.getByRole("checkbox", { name: 'Mark "Apprendre Docker" as done' }));
@@ -121,7 +121,7 @@ describe("changing a task", () => {
   });
 
   it("rolls a failed toggle back and says so", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
     api.failNext("PATCH", 503);
 
@@ -137,7 +137,7 @@ describe("changing a task", () => {
   });
 
   it("edits a title in place: double-click, type, Enter saves", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
 
     await user.dblClick(screen.getByText("Apprendre Docker"));
@@ -150,7 +150,7 @@ describe("changing a task", () => {
   });
 
   it("Escape cancels an edit", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
 
     await user.click(screen.getByRole("button", { name: 'Edit "Configurer CI/CD"' }));
@@ -162,7 +162,7 @@ describe("changing a task", () => {
   });
 
   it("rolls a failed rename back and says so", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
     api.failNext("PATCH", 422);
 
@@ -174,7 +174,7 @@ describe("changing a task", () => {
   });
 
   it("asks before deleting a task whose title was emptied", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const confirm = vi
       .spyOn(window, "confirm")
       .mockReturnValueOnce(false)
@@ -195,7 +195,7 @@ describe("changing a task", () => {
 
 describe("deleting", () => {
   it("deletes a task", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
 
     await user.click(screen.getByRole("button", { name: 'Delete "Apprendre Docker"' }));
@@ -205,7 +205,7 @@ describe("deleting", () => {
   });
 
   it("puts a task back when its deletion fails, and says so", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     const user = await renderApp();
     api.failNext("DELETE", 500);
 
@@ -218,7 +218,7 @@ describe("deleting", () => {
   });
 
   it("clears the done tasks", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.tasks[1] = { id: 2, title: "Configurer CI/CD", done: true };
     const user = await renderApp();
 
@@ -232,7 +232,7 @@ describe("deleting", () => {
 
 describe("filters", () => {
   it("shows active or done tasks and keeps the choice in the URL", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.tasks[1] = { id: 2, title: "Configurer CI/CD", done: true };
     const user = await renderApp();
 
@@ -246,7 +246,7 @@ describe("filters", () => {
   });
 
   it("starts on the filter named in the URL", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.tasks[0] = { id: 1, title: "Apprendre Docker", done: true };
     window.location.hash = "#/done";
     await renderApp();
@@ -257,7 +257,7 @@ describe("filters", () => {
 
 describe("long lists", () => {
   it("loads more pages following the API's Link header, in order, without duplicates", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.addTasks(248);
     const user = await renderApp();
     expect(titles()).toHaveLength(100);
@@ -274,7 +274,7 @@ describe("long lists", () => {
   });
 
   it("does not duplicate a task added before loading the page that holds it", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.addTasks(120);
     const user = await renderApp();
 
@@ -289,7 +289,7 @@ describe("long lists", () => {
 
 describe("when the API is down", () => {
   it("shows an error banner, and Retry recovers without reloading the page", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.down = true;
     const user = userEvent.setup();
     render(<App />);
@@ -308,7 +308,7 @@ describe("when the API is down", () => {
 });
 
 it("shows a title as text, never as HTML", async () => {
-  const api = new FakeApi();
+  const api = new MockApi();
   api.tasks.push({ id: 3, title: "<img src=x onerror=alert(1)>", done: false });
   await renderApp();
 
@@ -317,7 +317,7 @@ it("shows a title as text, never as HTML", async () => {
 });
 
 it("can be used with the keyboard alone", async () => {
-  const api = new FakeApi();
+  const api = new MockApi();
   const user = await renderApp();
 
   newTaskField().focus();

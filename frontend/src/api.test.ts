@@ -1,5 +1,5 @@
 import { ApiError, listTasks, nextPageUrl } from "./api";
-import { FakeApi } from "./test/fakeApi";
+import { MockApi } from "./test/mockApi";
 
 describe("nextPageUrl", () => {
   it("reads the next page from a Link header", () => {
@@ -20,7 +20,7 @@ describe("nextPageUrl", () => {
 
 describe("listTasks", () => {
   it("returns the tasks and the next page's URL", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.addTasks(150);
 
     const page = await listTasks();
@@ -30,7 +30,7 @@ describe("listTasks", () => {
   });
 
   it("turns an unreachable server into an ApiError with a readable message", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.down = true;
 
     await expect(listTasks()).rejects.toThrow(ApiError);
@@ -38,7 +38,7 @@ describe("listTasks", () => {
   });
 
   it("says the server is unavailable on 503", async () => {
-    const api = new FakeApi();
+    const api = new MockApi();
     api.failNext("GET", 503);
 
     await expect(listTasks()).rejects.toMatchObject({ status: 503, message: /unavailable/ });

@@ -1,9 +1,13 @@
 // The backend's API, typed. Every call goes to /api on this origin: the Vite dev server
 // or nginx forwards it to the backend.
 
-export type Task = { id: number; title: string; done: boolean };
+import type { components } from "./generated/api";
+
+// The API's shapes, generated from its OpenAPI document (scripts/api-types).
+type Schemas = components["schemas"];
+export type Task = Schemas["Task"];
 export type TaskChanges = Partial<Pick<Task, "title" | "done">>;
-export type Storage = "memory" | "postgresql";
+export type Storage = Schemas["Readiness"]["storage"];
 export type TaskPage = { tasks: Task[]; next: string | null };
 
 export const PAGE_SIZE = 100;
@@ -93,6 +97,6 @@ export async function deleteTask(id: number): Promise<void> {
 
 /** Where the backend keeps tasks, from its readiness check. */
 export async function getStorage(): Promise<Storage> {
-  const body = (await (await call("/api/health/ready")).json()) as { storage: Storage };
+  const body = (await (await call("/api/health/ready")).json()) as Schemas["Readiness"];
   return body.storage;
 }

@@ -1,8 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
+import { TITLE_MAX_LENGTH } from "../generated/api";
 
 type Props = { onAdd: (title: string) => Promise<boolean> };
-
-const MAX_LENGTH = 200;
 
 /** The "What needs to be done?" field: Enter or the button adds the task. */
 export function NewTaskForm({ onAdd }: Props) {
@@ -39,7 +38,7 @@ export function NewTaskForm({ onAdd }: Props) {
           if (problem) setProblem(null);
         }}
         placeholder="What needs to be done?"
-        maxLength={MAX_LENGTH}
+        maxLength={TITLE_MAX_LENGTH}
         autoComplete="off"
         aria-invalid={problem !== null}
         aria-describedby={problem ? problemId : undefined}

@@ -1,5 +1,6 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { Task } from "../api";
+import { TITLE_MAX_LENGTH } from "../generated/api";
 
 type Props = {
   task: Task;
@@ -70,7 +71,7 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
           ref={input}
           className="edit"
           value={draft}
-          maxLength={200}
+          maxLength={TITLE_MAX_LENGTH}
           aria-label={`Edit title of "${task.title}"`}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={onKeyDown}

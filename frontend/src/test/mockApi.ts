@@ -1,12 +1,18 @@
-// A stand-in for the backend over fetch, following its documented contract, so that
-// component tests can make it fail on purpose. The real backend is exercised end to end
-// by the nginx and browser tests.
-import { vi } from "vitest";
+// The backend's API for component tests, behind Mock Service Worker: the app's real
+// `fetch` calls go out and are answered here, at the network level, following the API's
+// documented contract. A test can make any call fail on purpose. The real backend is
+// exercised end to end by the nginx and browser tests.
+import { HttpResponse, http, type JsonBodyType } from "msw";
+import { setupServer } from "msw/node";
 import type { Task } from "../api";
 
 type Failure = { method: string; status: number | "network" };
+type Body = { title?: string; done?: boolean };
 
-export class FakeApi {
+/** Started once for the whole test run (src/test/setup.ts). */
+export const server = setupServer();
+
+export class MockApi {
   tasks: Task[] = [
     { id: 1, title: "Apprendre Docker", done: false },
     { id: 2, title: "Configurer CI/CD", done: false },
@@ -19,7 +25,7 @@ export class FakeApi {
   private failures: Failure[] = [];
 
   constructor() {
-    vi.stubGlobal("fetch", vi.fn(this.fetch));
+    server.use(http.all("/api/*", ({ request }) => this.answer(request)));
   }
 
   addTasks(count: number): void {
@@ -32,22 +38,22 @@ export class FakeApi {
     this.failures.push({ method, status });
   }
 
-  private fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
-    const method = init.method ?? "GET";
-    const url = new URL(String(input), "http://app.test");
-    const body = init.body ? JSON.parse(String(init.body)) : undefined;
-    this.requests.push({ method, url: url.pathname + url.search, body });
-    const failure = this.failures.findIndex((candidate) => candidate.method === method);
-    if (this.down) throw new TypeError("Failed to fetch");
+  private async answer(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const text = await request.text();
+    const body: Body | undefined = text ? JSON.parse(text) : undefined;
+    this.requests.push({ method: request.method, url: url.pathname + url.search, body });
+    if (this.down) return HttpResponse.error();
+    const failure = this.failures.findIndex((candidate) => candidate.method === request.method);
     if (failure >= 0) {
       const [{ status }] = this.failures.splice(failure, 1) as [Failure];
-      if (status === "network") throw new TypeError("Failed to fetch");
+      if (status === "network") return HttpResponse.error();
       return json({ detail: "Refused by the test" }, status);
     }
-    return this.route(method, url, body);
-  };
+    return this.route(request.method, url, body ?? {});
+  }
 
-  private route(method: string, url: URL, body: { title?: string; done?: boolean }): Response {
+  private route(method: string, url: URL, body: Body): Response {
     if (url.pathname === "/api/health/ready") return json({ status: "ok", storage: this.storage });
     if (url.pathname === "/api/tasks" && method === "GET") {
       const limit = Number(url.searchParams.get("limit") ?? 100);
@@ -77,15 +83,12 @@ export class FakeApi {
     }
     if (method === "DELETE") {
       this.tasks.splice(index, 1);
-      return new Response(null, { status: 204 });
+      return new HttpResponse(null, { status: 204 });
     }
     return json({ detail: "Method Not Allowed" }, 405);
   }
 }
 
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": "application/json", ...headers },
-  });
+function json(body: JsonBodyType, status = 200, headers: Record<string, string> = {}): Response {
+  return HttpResponse.json(body, { status, headers });
 }
