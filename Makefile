@@ -36,21 +36,27 @@ test-e2e: ## nginx and browser tests on the local stack (HEADED=1 shows the brow
 test-docker: ## Containers: hadolint, checkov, compose config, the stack test
 	@scripts/test docker
 
+# The Docker verbs are the README's docker compose commands, after a check that only looks
+# (scripts/require-docker): nothing is installed from them.
 .PHONY: up
 up: ## docker compose up -d --build --wait: the whole app on http://localhost
-	@scripts/compose up --detach --build --wait
+	@scripts/require-docker
+	docker compose up --detach --build --wait
 
 .PHONY: dev
-dev: ## The compose stack with hot reload in the containers (compose.dev.yaml)
-	@scripts/compose -f docker-compose.yml -f compose.dev.yaml up --build
+dev: ## The stack with hot reload in the containers (Compose Watch, compose.dev.yaml)
+	@scripts/require-docker
+	docker compose -f docker-compose.yml -f compose.dev.yaml up --build --watch
 
 .PHONY: down
 down: ## docker compose down (the data volume is kept; `make down V=1` deletes it)
-	@scripts/compose down $(if $(V),--volumes)
+	@scripts/require-docker
+	docker compose down $(if $(V),--volumes)
 
 .PHONY: logs
-logs: ## Follow the compose stack's logs
-	@scripts/compose logs --follow
+logs: ## docker compose logs --follow
+	@scripts/require-docker
+	docker compose logs --follow
 
 .PHONY: migrate
 migrate: setup ## Apply database migrations to DATABASE_URL and exit

@@ -2,6 +2,8 @@
 and its data survives `docker compose down` / `up`. Needs a Docker engine."""
 
 import json
+import os
+import re
 import subprocess
 
 import httpx
@@ -20,9 +22,11 @@ DEMO = [
 TITLE = "Cette tâche survit au redémarrage"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def docker_stack(compose_app: ComposeStack) -> ComposeStack:
-    """The run's one compose stack (see conftest.py), every service up."""
+    """The run's one compose stack (see conftest.py), every service up, on a fresh
+    database; the tests below run in order on it."""
+    compose_app.reset_data()
     compose_app.compose("up", "--detach", "--wait")
     return compose_app
 
@@ -139,9 +143,17 @@ def test_services_stop_cleanly_on_sigterm(docker_stack: ComposeStack) -> None:
 
 
 def runtime_base(service: str) -> str:
-    """The image the service's Dockerfile builds on in its last stage."""
+    """The image the service's Dockerfile builds its last stage on, following stages and
+    `ARG NAME_IMAGE=default` (or the NAME_IMAGE the test machine set, for stand-ins)."""
     dockerfile = (ROOT / service / "Dockerfile").read_text()
-    return [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM ")][-1]
+    defaults = dict(re.findall(r"^ARG ([A-Z_]+_IMAGE)=(\S+)", dockerfile, flags=re.MULTILINE))
+    stages = dict(re.findall(r"^FROM (\S+) AS (\S+)", dockerfile, flags=re.MULTILINE))
+    stages = {name: source for source, name in stages.items()}
+    source = re.findall(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE)[-1]
+    while source in stages:
+        source = stages[source]
+    variable = source.strip("${}")
+    return os.environ.get(variable) or defaults.get(variable, source)
 
 
 def test_image_sizes(docker_stack: ComposeStack) -> None:

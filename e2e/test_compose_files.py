@@ -1,0 +1,43 @@
+"""The compose files read as documented: every variable they use is in .env.example, and
+every base image they or the Dockerfiles name can be swapped through a variable."""
+
+import re
+
+from local_stack import ROOT
+
+COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.dev.yaml"]
+
+
+def variables_compose_reads() -> set[str]:
+    """${VAR}, ${VAR:-default}, and build arguments passed from the environment (`VAR:`)."""
+    found: set[str] = set()
+    for path in COMPOSE_FILES:
+        text = path.read_text()
+        found |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))
+        found |= set(re.findall(r"^\s+([A-Z][A-Z0-9_]*):\s*$", text, flags=re.MULTILINE))
+    return found
+
+
+def test_env_example_lists_every_variable_compose_reads() -> None:
+    documented = set(
+        re.findall(r"^# ([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+
+    assert variables_compose_reads() - documented == set()
+
+
+def test_every_base_image_is_chosen_by_a_variable_defaulting_to_the_real_image() -> None:
+    for dockerfile in (ROOT / "backend" / "Dockerfile", ROOT / "frontend" / "Dockerfile"):
+        text = dockerfile.read_text()
+        sources = re.findall(r"^FROM (\S+)", text, flags=re.MULTILINE)
+        defaults = dict(re.findall(r"^ARG ([A-Z_]+_IMAGE)=(\S+)", text, flags=re.MULTILINE))
+        stages = set(re.findall(r"^FROM \S+ AS (\S+)", text, flags=re.MULTILINE))
+        for source in sources:
+            # Either an earlier stage, or ${SOMETHING_IMAGE} with a pinned upstream default.
+            assert source in stages or source.strip("${}") in defaults, f"{dockerfile}: {source}"
+        for image in defaults.values():
+            assert not image.startswith("tasks-standin"), f"{dockerfile}: {image}"
+            assert re.search(r":\d", image), f"{dockerfile}: {image} has no pinned version"
+    compose = (ROOT / "docker-compose.yml").read_text()
+    for image in re.findall(r"^\s+image: (\S+)", compose, flags=re.MULTILINE):
+        assert image.startswith(("${", "tasks-")), f"docker-compose.yml: {image} has no variable"

@@ -1,0 +1,86 @@
+"""The Docker module's single-container commands, as the course types them, on our image.
+Needs a Docker engine; uses port 8000 on this machine, as the course does."""
+
+import os
+import shlex
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from tests.utils.polling import wait_for_http
+
+from local_stack import ROOT
+
+pytestmark = pytest.mark.stack
+
+DEMO = [
+    {"id": 1, "title": "Apprendre Docker", "done": False},
+    {"id": 2, "title": "Configurer CI/CD", "done": False},
+]
+
+
+def course_env() -> dict[str, str]:
+    """The environment the commands run in. On a test machine whose docker client has no
+    BuildKit (no buildx), one that has goes first on the PATH (see .ci/docker.sh)."""
+    env = dict(os.environ)
+    if env.get("BUILDKIT_CLIENT_DIR"):
+        env["PATH"] = f"{env['BUILDKIT_CLIENT_DIR']}:{env['PATH']}"
+    return env
+
+
+def run(command: str, *, cwd: str = ".") -> str:
+    """One of the course's commands, through a shell, exactly as written."""
+    # A shell, since the course's commands are shell lines (2>&1 and all).
+    result = subprocess.run(  # noqa: S602
+        command,
+        shell=True,
+        cwd=ROOT / cwd,
+        env=course_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, f"`{command}` failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def stand_in_build_args() -> str:
+    """Nothing where a registry answers. On a machine where none does, the stand-in base
+    images that .ci/standin-images chose, as build arguments (the only change made)."""
+    names = ("PYTHON_IMAGE", "UV_IMAGE")
+    return "".join(
+        f" --build-arg {name}={shlex.quote(os.environ[name])}"
+        for name in names
+        if os.environ.get(name)
+    )
+
+
+@pytest.fixture
+def clean_engine() -> Iterator[None]:
+    """Leave no container or image of the course's names behind, even when a step fails."""
+    yield
+    subprocess.run(["docker", "rm", "--force", "mon-backend"], capture_output=True)
+    subprocess.run(["docker", "rmi", "mon-app:1.0"], capture_output=True)
+
+
+@pytest.mark.usefixtures("clean_engine")
+def test_build_run_curl_logs_exec_stop_rm_as_the_course_types_them() -> None:
+    run(f"docker build -t mon-app:1.0 .{stand_in_build_args()}", cwd="backend")
+    run("docker run -d -p 8000:8000 --name mon-backend mon-app:1.0")
+    wait_for_http("http://localhost:8000/api/health", within=30)
+
+    tasks = httpx.get("http://localhost:8000/api/tasks").json()
+    logs = run("docker logs mon-backend 2>&1")
+    user = run("docker exec mon-backend whoami").strip()
+    python = run("docker exec mon-backend python --version")
+    run("docker stop mon-backend")
+    status = run("docker inspect --format '{{.State.ExitCode}}' mon-backend").strip()
+    run("docker rm mon-backend")
+    left = run("docker ps --all --quiet --filter name=^mon-backend$")
+
+    assert tasks == DEMO  # no DATABASE_URL: the in-memory store and its demo tasks
+    assert '"path": "/api/tasks"' in logs  # one JSON line per request
+    assert user == "app"  # not root
+    assert python.startswith("Python 3.")
+    assert status == "0"  # stopped cleanly by SIGTERM, not killed
+    assert left == ""
