@@ -20,6 +20,10 @@ run: setup ## Run the app locally, in memory: http://localhost:5173 (API on :800
 test: ## Run every check and test (installs what they need)
 	@scripts/test
 
+.PHONY: bench
+bench: ## The backend's benchmark: req/s, latency, CPU per request (QUICK=1: seconds)
+	@scripts/bench $(if $(QUICK),--quick)
+
 .PHONY: test-backend
 test-backend: ## Backend only: ruff, mypy, pytest on both stores
 	@scripts/test backend

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logs import configure_logging
-from app.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
-from app.routes import api_router
+from app.middleware import BodySizeLimitMiddleware, HeadAsGetMiddleware, RequestLogMiddleware
+from app.routes import routers
 from app.store.factory import build_store
 
 MAX_BODY_BYTES = 64 * 1024
@@ -18,10 +18,12 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI app. Nothing connects until the lifespan starts."""
     settings = settings or get_settings()
+    # Now, not in the lifespan: uvicorn's first lines ("Started server process") are
+    # written after the app is loaded, and must come out in the same format.
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings)
         store = build_store(settings)
         app.state.store = store
         await store.start()
@@ -40,10 +42,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # A trailing slash is redirected by app/errors.py, path-absolute; Starlette's own
+        # redirect would build the Location from the client's Host header.
+        redirect_slashes=False,
+        # Operation ids are the route functions' names (get_task, ...): readable in the
+        # OpenAPI document, its links and the frontend's generated types.
+        generate_unique_id_function=lambda route: route.name,
     )
-    app.include_router(api_router, prefix="/api")
+    for router in routers:
+        app.include_router(router, prefix="/api")
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
-    # Added last, so it is outermost: it times and logs everything, 413s included.
+    app.add_middleware(HeadAsGetMiddleware)
+    # Outermost: it times and logs everything, 413s included.
     app.add_middleware(RequestLogMiddleware)
     return app

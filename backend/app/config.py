@@ -19,13 +19,31 @@ class Settings(BaseSettings):
     # Apply pending Alembic migrations at start-up (under an advisory lock).
     # Turn off when a one-shot `python -m app.migrate` step does it instead.
     migrate_on_start: bool = True
+    # The connection pool: kept open, and how many more it may open under load.
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
-    # Seconds a request waits for a pooled connection, or for a new one, before a 503.
-    db_pool_timeout: float = Field(default=5.0, gt=0)
+    # Seconds a request waits in line for a pooled connection before a 503 "overloaded".
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+    # How many requests may wait in that line; one more gets a 503 at once.
+    db_pool_max_waiting: int = Field(default=2048, ge=1)
     db_connect_timeout: int = Field(default=5, ge=1)
     # Upper bound of the exponential backoff between connection attempts at start-up.
     db_retry_max_backoff: float = Field(default=10.0, gt=0)
+    # Seconds a PostgreSQL backend may take to become ready at start-up before it gives up
+    # and exits (non-zero), for compose, Swarm or Kubernetes to restart it; 0: wait forever.
+    startup_timeout: float = Field(default=300.0, ge=0)
+    # Seconds between two checks that the database answers (what readiness reports).
+    db_check_interval: float = Field(default=2.0, gt=0)
+
+    # How long a POST's Idempotency-Key is remembered (seconds), and how many keys at most.
+    idempotency_key_ttl: float = Field(default=86_400.0, gt=0)
+    idempotency_max_keys: int = Field(default=100_000, ge=1)
+    # Seconds between two clean-ups of old keys in PostgreSQL.
+    idempotency_cleanup_interval: float = Field(default=60.0, gt=0)
+
+    # The in-memory store's cap, far under the container's memory limit (about 250 bytes
+    # a task): one more gets a 507, never an out-of-memory kill.
+    memory_max_tasks: int = Field(default=100_000, ge=2)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # auto: readable on a terminal, one JSON object a line otherwise (containers).

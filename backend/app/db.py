@@ -1,60 +1,50 @@
-"""The PostgreSQL engine: URL handling, connection pool, and which errors mean 'unavailable'."""
+"""PostgreSQL connections: DATABASE_URL as libpq reads it, and which errors mean 'unavailable'.
 
-import sqlalchemy.exc
+Imported only when DATABASE_URL is set: the in-memory backend never loads psycopg.
+"""
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
-from sqlalchemy import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from app.config import Settings
-
-# The async driver SQLAlchemy talks to: psycopg 3 (see the README for why).
-DRIVER = "postgresql+psycopg"
-_ACCEPTED_SCHEMES = {"postgresql", "postgres", DRIVER}
-
-# Errors that say "the database cannot be reached now", not "this request is wrong".
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
-    ConnectionError,
-    TimeoutError,
-)
+# What DATABASE_URL may start with: libpq's own schemes, and SQLAlchemy's name for psycopg.
+_ACCEPTED_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL is not a PostgreSQL URL."""
 
 
-def sqlalchemy_url(database_url: SecretStr) -> URL:
-    """Map the plain postgresql:// URL that compose passes to the async driver's URL."""
+def _split(database_url: SecretStr) -> tuple[str, str]:
+    scheme, separator, rest = database_url.get_secret_value().partition("://")
+    if not separator:
+        raise DatabaseUrlError("DATABASE_URL is not a valid URL")
+    if scheme not in _ACCEPTED_SCHEMES:
+        raise DatabaseUrlError(f"DATABASE_URL must start with postgresql://, not {scheme}://")
+    return scheme, rest
+
+
+def conninfo(database_url: SecretStr) -> str:
+    """The URL for libpq (psycopg): the plain postgresql:// form, checked."""
+    url = "postgresql://" + _split(database_url)[1]
     try:
-        url = make_url(database_url.get_secret_value())
-    except sqlalchemy.exc.ArgumentError:
-        raise DatabaseUrlError("DATABASE_URL is not a valid URL") from None
-    if url.drivername not in _ACCEPTED_SCHEMES:
-        raise DatabaseUrlError(
-            f"DATABASE_URL must start with postgresql://, not {url.drivername}://"
-        )
-    return url.set(drivername=DRIVER)
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise DatabaseUrlError("DATABASE_URL is not a valid PostgreSQL URL") from None
+    return url
+
+
+def sqlalchemy_url(database_url: SecretStr) -> str:
+    """The same URL for SQLAlchemy, which Alembic runs on: the psycopg 3 driver named."""
+    return "postgresql+psycopg://" + _split(database_url)[1]
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """True when `error` means the database is down or unreachable, not a bug."""
-    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, UNAVAILABLE_ERRORS)
+    """True when `error` means the database is down or unreachable, not a bug.
 
-
-def make_engine(settings: Settings) -> AsyncEngine:
-    """An async engine with a bounded pool; connections are checked before use."""
-    if settings.database_url is None:
-        raise DatabaseUrlError("DATABASE_URL is not set")
-    return create_async_engine(
-        sqlalchemy_url(settings.database_url),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        # A connection broken by a database restart is replaced, not handed to a request.
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": settings.db_connect_timeout},
-    )
+    OperationalError covers refused and broken connections, a server shutting down, and
+    the pool's own timeouts; InterfaceError a connection already closed.
+    """
+    # SQLAlchemy (under Alembic) wraps the driver's errors: look at the driver's.
+    cause = getattr(error, "orig", None) or error
+    return isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError | OSError)

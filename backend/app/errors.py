@@ -2,28 +2,55 @@
 
 import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from app.store import StoreUnavailableError
+from app.store import StoreFullError, StoreOverloadedError, StoreUnavailableError
 
 # Seconds a client should wait before retrying when the database is unavailable.
 RETRY_AFTER_SECONDS = 5
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 log = logging.getLogger(__name__)
 
 
 async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
-    log.warning("storage unavailable: %s", error)
+    # Two different things for an operator: a busy backend, or a database that is down.
+    if isinstance(error, StoreOverloadedError):
+        log.warning("storage overloaded: %s", error)
+        detail = "The server is busy; retry later."
+    else:
+        log.warning("storage unavailable: %s", error)
+        detail = "The database is unavailable; retry later."
     return JSONResponse(
-        {"detail": "The database is unavailable; retry later."},
+        {"detail": detail},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+async def _store_full(request: Request, error: Exception) -> JSONResponse:
+    log.warning("storage full: %s", error)
+    return JSONResponse({"detail": str(error)}, status_code=status.HTTP_507_INSUFFICIENT_STORAGE)
+
+
+def _json_safe(value: Any) -> Any:
+    """Client input echoed in an error, made printable as JSON whatever it was."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 class _AsciiJSONResponse(JSONResponse):
@@ -31,7 +58,7 @@ class _AsciiJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(
-            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+            _json_safe(content), ensure_ascii=True, allow_nan=False, separators=(",", ":")
         ).encode()
 
 
@@ -43,6 +70,42 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _allowed_methods(request: Request, path: str) -> list[str]:
+    """Every method some route answers at `path` (HEAD wherever GET)."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "path": path, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    return allowed
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """FastAPI's JSON errors, with two fixes: a 405's Allow lists every method of the path,
+    not only one route's; and a path with a trailing slash is redirected to the one
+    without by a path-absolute Location, never a URL built from the client's Host."""
+    assert isinstance(error, StarletteHTTPException)
+    path = request.scope["path"]
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        allowed = ", ".join(_allowed_methods(request, path))
+        error = StarletteHTTPException(405, error.detail, headers={"Allow": allowed})
+    elif (
+        error.status_code == status.HTTP_404_NOT_FOUND
+        and path.endswith("/")
+        and path != "/"
+        and _allowed_methods(request, path.rstrip("/"))
+    ):
+        query = request.scope["query_string"].decode("latin-1")
+        location = path.rstrip("/") + (f"?{query}" if query else "")
+        return RedirectResponse(location, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+    return await http_exception_handler(request, error)
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     # The traceback goes to the server's log (Starlette re-raises it), not to the client.
     return JSONResponse(
@@ -52,7 +115,9 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the app's exceptions to responses; FastAPI's own handle 404 and 405."""
+    """Map the app's exceptions to responses."""
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StoreUnavailableError, _store_unavailable)
+    app.add_exception_handler(StoreFullError, _store_full)
     app.add_exception_handler(Exception, _unexpected)

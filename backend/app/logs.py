@@ -1,8 +1,16 @@
-"""Structured logs: readable on a terminal, one JSON object a line elsewhere."""
+"""Structured logs: readable on a terminal, one JSON object a line elsewhere.
+
+Two paths render the same lines. structlog's own loggers (the request log, written once
+per request) go straight to stderr: no standard-library record on the hot path. The
+standard library's loggers (uvicorn, Alembic, the app's modules) go through the same
+processors by way of structlog's ProcessorFormatter.
+"""
 
 import logging
 import sys
+from typing import Any
 
+import orjson
 import structlog
 
 from app.config import Settings
@@ -13,25 +21,34 @@ def configure_logging(settings: Settings) -> None:
     as_json = settings.log_format == "json" or (
         settings.log_format == "auto" and not sys.stderr.isatty()
     )
-    shared: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    # JSON carries tracebacks as structured data, without the frames' local variables (a
+    # client's body must not land in the logs); the console prints them as text.
+    tracebacks = structlog.processors.ExceptionRenderer(
+        structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
     )
+    rendering: list[structlog.types.Processor] = (
+        [tracebacks, structlog.processors.JSONRenderer(serializer=_json_text)]
+        if as_json
+        else [structlog.dev.ConsoleRenderer()]
+    )
+    # structlog's own loggers write bytes: orjson's output as it is.
+    native_rendering: list[structlog.types.Processor] = (
+        [tracebacks, structlog.processors.JSONRenderer(serializer=orjson.dumps)]
+        if as_json
+        else [structlog.dev.ConsoleRenderer()]
+    )
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                # JSON carries tracebacks as structured data; the console prints them as text.
-                *([structlog.processors.dict_tracebacks] if as_json else []),
-                renderer,
+            foreign_pre_chain=[
+                structlog.contextvars.merge_contextvars,
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                timestamper,
             ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
         )
     )
     root = logging.getLogger()
@@ -45,8 +62,25 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            timestamper,
+            *native_rendering,
+        ],
+        # Below the configured level, a call returns at once without building anything.
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level.upper()]
+        ),
+        logger_factory=(
+            structlog.BytesLoggerFactory(file=sys.stderr.buffer)
+            if as_json
+            else structlog.WriteLoggerFactory(file=sys.stderr)
+        ),
         cache_logger_on_first_use=True,
     )
+
+
+def _json_text(event: Any, **options: Any) -> str:
+    """orjson, as text, for the standard library's records: the same lines as above."""
+    return orjson.dumps(event, default=options.get("default")).decode()

@@ -1,8 +1,9 @@
-"""ASGI middleware: a request id and one log line per request; a cap on body size."""
+"""ASGI middleware: a request id and one log line per request; HEAD as GET; a cap on body
+size."""
 
+import os
 import re
 import time
-import uuid
 
 import structlog
 from fastapi import HTTPException, status
@@ -14,14 +15,14 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # Ids from clients are echoed and logged: accept only short, plain ones.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
-log = structlog.get_logger("app.access")
-
 
 class RequestLogMiddleware:
     """Tags each request with an id (the client's X-Request-ID or a new one) and logs it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # structlog's own logger (see app/logs.py), made once: the cheap path.
+        self.log = structlog.get_logger().bind(logger="app.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,7 +31,7 @@ class RequestLogMiddleware:
         incoming = (
             dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
         )
-        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
         response_status = 500  # what the client gets if the app fails before answering
         started = time.perf_counter()
 
@@ -45,13 +46,33 @@ class RequestLogMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                log.info(
+                self.log.info(
                     "request",
                     method=scope["method"],
                     path=scope["path"],
                     status=response_status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
+
+
+class HeadAsGetMiddleware:
+    """HEAD wherever GET (load balancers probe /api/health with HEAD): the app answers as
+    for a GET, and the body is left out, the headers (Content-Length included) kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 class BodySizeLimitMiddleware:

@@ -1,26 +1,31 @@
-"""Alembic migrations, applied under a PostgreSQL advisory lock.
+"""The database schema: Alembic migrations, applied under a PostgreSQL advisory lock.
 
 Run alone, as a one-shot step before the backend starts:  python -m app.migrate
+
+At start-up the backend only reads alembic_version; Alembic and SQLAlchemy are imported
+when there is something to migrate, which keeps a normal start fast.
 """
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
-from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, wait_exponential
+import psycopg
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from app.config import Settings, get_settings
-from app.db import is_unavailable, make_engine
+from app.db import conninfo, is_unavailable, sqlalchemy_url
 from app.logs import configure_logging
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+# The newest migration in migrations/versions (tests/test_migrate.py keeps them equal).
+HEAD_REVISION = "0004"
 # Any fixed number, the same in every replica: only one of them migrates at a time.
 MIGRATION_LOCK_ID = 20_260_001
 
@@ -31,66 +36,122 @@ class SchemaNotReadyError(Exception):
     """The database is not at the newest migration, and this process may not migrate it."""
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: "Connection | None" = None) -> "Config":
     """Alembic's configuration; with a connection, env.py migrates through it."""
+    from alembic.config import Config
+
     config = Config(str(ALEMBIC_INI))
     config.attributes["connection"] = connection
     return config
 
 
-def _upgrade_to_head(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+def upgrade_to_head(settings: Settings) -> None:
+    """Apply pending migrations, holding the advisory lock: replicas starting together
+    wait for each other. Blocking (Alembic is synchronous): run it in a thread."""
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy.pool import NullPool
+
+    assert settings.database_url is not None
+    engine = sa.create_engine(
+        sqlalchemy_url(settings.database_url),
+        poolclass=NullPool,
+        connect_args={"connect_timeout": settings.db_connect_timeout},
+    )
+    lock = {"id": MIGRATION_LOCK_ID}
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), lock)
+            connection.commit()
+            try:
+                command.upgrade(alembic_config(connection), "head")
+                connection.commit()
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), lock)
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
-def _is_at_head(connection: Connection) -> bool:
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    return set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
-
-
-async def migrate(engine: AsyncEngine) -> None:
-    """Apply pending migrations; replicas starting together wait for each other."""
-    async with engine.connect() as connection:
-        lock = {"id": MIGRATION_LOCK_ID}
-        await connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), lock)
-        await connection.commit()
+async def current_revision(settings: Settings) -> str | None:
+    """The revision in alembic_version, or None on a database never migrated."""
+    assert settings.database_url is not None
+    async with await psycopg.AsyncConnection.connect(
+        conninfo(settings.database_url),
+        autocommit=True,
+        connect_timeout=settings.db_connect_timeout,
+    ) as connection:
         try:
-            await connection.run_sync(_upgrade_to_head)
-            await connection.commit()
-        finally:
-            await connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), lock)
-            await connection.commit()
+            cursor = await connection.execute("SELECT version_num FROM alembic_version")
+        except psycopg.errors.UndefinedTable:
+            return None
+        row = await cursor.fetchone()
+        return None if row is None else str(row[0])
 
 
-async def check_at_head(engine: AsyncEngine) -> None:
-    """Raise SchemaNotReadyError unless every migration has been applied."""
-    async with engine.connect() as connection:
-        if not await connection.run_sync(_is_at_head):
-            raise SchemaNotReadyError("database schema is not at the newest migration")
+async def _ensure_at_head(settings: Settings) -> None:
+    if await current_revision(settings) == HEAD_REVISION:
+        return
+    if not settings.migrate_on_start:
+        raise SchemaNotReadyError("database schema is not at the newest migration")
+    await asyncio.to_thread(upgrade_to_head, settings)
 
 
-async def prepare_schema(engine: AsyncEngine, settings: Settings) -> None:
-    """Wait for the database, with backoff, until its schema is ready for requests."""
-    step = migrate if settings.migrate_on_start else check_at_head
+def describe(error: BaseException) -> str:
+    """What keeps the schema from being ready, in words fit for readiness and the log
+    (never the URL or a password)."""
+    if is_unavailable(error):
+        return "the database does not answer"
+    if isinstance(error, SchemaNotReadyError):
+        return "waiting for the migrations (MIGRATE_ON_START=false): run python -m app.migrate"
+    # SQLAlchemy (under Alembic) wraps the driver's error: name the driver's.
+    cause = getattr(error, "orig", None) or error
+    return f"the schema could not be prepared ({type(cause).__name__}): see the backend's log"
+
+
+async def prepare_schema(
+    settings: Settings, *, report: Callable[[str], None] = lambda problem: None
+) -> None:
+    """Wait, with backoff, until the database's schema is ready for requests.
+
+    Every failure is retried: a database that is still starting (a warning), but also one
+    that refuses the migrations, say for lack of privileges (an error, on every attempt,
+    since it will not go away by itself). `report` hears what is wrong each time."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if error is None:
+            return
+        report(describe(error))
+        level = logging.WARNING if is_unavailable(error) else logging.ERROR
+        if isinstance(error, SchemaNotReadyError):
+            level = logging.WARNING
+        log.log(
+            level,
+            "database schema not ready (attempt %d): %s: %s",
+            state.attempt_number,
+            type(error).__name__,
+            error,
+        )
+
     async for attempt in AsyncRetrying(
-        retry=retry_if_exception(
-            lambda error: is_unavailable(error) or isinstance(error, SchemaNotReadyError)
-        ),
+        retry=retry_if_exception_type(Exception),
         wait=wait_exponential(multiplier=0.25, max=settings.db_retry_max_backoff),
-        before_sleep=before_sleep_log(log, logging.WARNING),
+        before_sleep=before_sleep,
         reraise=True,
     ):
         with attempt:
-            await step(engine)
+            await _ensure_at_head(settings)
 
 
 async def _main() -> None:
     settings = get_settings().model_copy(update={"migrate_on_start": True})
     configure_logging(settings)
-    engine = make_engine(settings)
+    timeout = settings.startup_timeout or None
     try:
-        await prepare_schema(engine, settings)
-    finally:
-        await engine.dispose()
+        await asyncio.wait_for(prepare_schema(settings), timeout)
+    except TimeoutError:
+        raise SystemExit(f"the database schema was not ready within {timeout} s") from None
     log.info("database schema is at the newest migration")
 
 

@@ -1,6 +1,6 @@
 """Print the API's OpenAPI document, from which the frontend's API types are generated.
 
-    python -m app.openapi > openapi.json      (scripts/api-types does it for you)
+python -m app.openapi > openapi.json      (scripts/api-types does it for you)
 """
 
 import json

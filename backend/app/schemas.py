@@ -1,5 +1,6 @@
 """The API's shapes: what a task is, and what a client may send."""
 
+import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -11,28 +12,58 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 TITLE_MAX_LENGTH = 200
 # PostgreSQL ids are BIGINT: a larger number can name no task.
 MAX_TASK_ID = 2**63 - 1
 
+# What a title may hold, as one regular expression that the OpenAPI document publishes and
+# the server applies (the same text, so that they cannot disagree): no control character
+# anywhere (tab and newline included), and at least one visible character, so that a title
+# of spaces, zero-width spaces (U+200B), byte order marks (U+FEFF) and the like is refused
+# like an empty one. Written with BMP escapes only, which Python and JavaScript read alike.
+_CONTROL = r"\u0000-\u001f\u007f-\u009f"
+_INVISIBLE = (
+    _CONTROL + r"\u0020\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f"
+    r"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+)
+TITLE_PATTERN = rf"^[^{_CONTROL}]*[^{_INVISIBLE}][^{_CONTROL}]*$"
 
-def _storable(title: str) -> str:
-    """Refuse what PostgreSQL cannot store, so both stores accept the same titles."""
-    if "\x00" in title:
-        raise ValueError("must not contain NUL characters")
+
+_TITLE_RULE = re.compile(TITLE_PATTERN)
+
+
+def _checked_and_trimmed(title: str) -> str:
+    """Apply TITLE_PATTERN (with a message a person can read), refuse lone surrogates,
+    which PostgreSQL cannot store, then trim spaces at both ends."""
+    if not _TITLE_RULE.fullmatch(title):
+        raise ValueError("must contain at least one visible character, and no control character")
     try:
         title.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode (no lone surrogates)") from None
-    return title
+    return title.strip()
 
 
 Title = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
-    AfterValidator(_storable),
+    # On the title as sent: its length, then the pattern above; then it is trimmed.
+    StringConstraints(min_length=1, max_length=TITLE_MAX_LENGTH),
+    AfterValidator(_checked_and_trimmed),
+    Field(
+        description="1 to 200 characters, at least one of them visible, no control "
+        "character; spaces at both ends are trimmed. Any other Unicode is kept as sent.",
+        examples=["Apprendre Docker"],
+        json_schema_extra={"pattern": TITLE_PATTERN},
+    ),
 ]
+
+
+class ErrorMessage(BaseModel):
+    """An error other than invalid input: {"detail": "what went wrong"}."""
+
+    detail: str
 
 
 class Task(BaseModel):
@@ -52,13 +83,27 @@ class TaskCreate(BaseModel):
     done: bool = False
 
 
+def _patch_schema(schema: dict[str, Any]) -> None:
+    """What the PATCH body's schema says beyond the fields: at least one of them, and no
+    default (a field left out keeps its value; null is refused)."""
+    schema["minProperties"] = 1
+    for field_schema in schema["properties"].values():
+        field_schema.pop("default", None)
+
+
 class TaskUpdate(BaseModel):
     """Body of PATCH /api/tasks/{id}: the fields to change, at least one."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra=_patch_schema,
+    )
 
-    title: Title | None = Field(default=None)
-    done: bool | None = Field(default=None)
+    # Optional but never null: left out, a field keeps its value (SkipJsonSchema keeps
+    # "null" out of the published schema, since null is refused).
+    title: Title | SkipJsonSchema[None] = None
+    done: bool | SkipJsonSchema[None] = None
 
     @field_validator("title", "done", mode="before")
     @classmethod
@@ -73,7 +118,3 @@ class TaskUpdate(BaseModel):
         if not self.model_fields_set:
             raise ValueError("send at least one of: title, done")
         return self
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the client sent, and their new values."""
-        return self.model_dump(exclude_unset=True)

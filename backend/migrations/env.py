@@ -1,12 +1,12 @@
 """Alembic's entry point: migrates through the app's connection, or its own for the CLI."""
 
-import asyncio
-
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 
 from app.config import get_settings
-from app.db import make_engine
+from app.db import sqlalchemy_url
 from app.logs import configure_logging
 from app.store.tables import metadata
 
@@ -19,15 +19,6 @@ def run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_with_own_engine() -> None:
-    engine = make_engine(get_settings())
-    try:
-        async with engine.connect() as connection:
-            await connection.run_sync(run_migrations)
-    finally:
-        await engine.dispose()
-
-
 if context.is_offline_mode():
     raise SystemExit("Offline (--sql) migrations are not supported; run them against a database.")
 
@@ -37,5 +28,14 @@ if shared_connection is not None:
     run_migrations(shared_connection)
 else:
     # Run by Alembic's command line: log its progress the way the app logs.
-    configure_logging(get_settings())
-    asyncio.run(run_with_own_engine())
+    settings = get_settings()
+    configure_logging(settings)
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL is not set: Alembic needs a database to migrate.")
+    engine = sa.create_engine(sqlalchemy_url(settings.database_url), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            run_migrations(connection)
+            connection.commit()
+    finally:
+        engine.dispose()

@@ -2,15 +2,19 @@
 
 import anyio
 import psycopg
-import pytest
+import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import Connection
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.pool import NullPool
 
-from app.db import make_engine
-from app.migrate import alembic_config, migrate
+from app.db import sqlalchemy_url
+from app.migrate import HEAD_REVISION, alembic_config, current_revision, upgrade_to_head
+from app.store.tables import metadata
 from tests.utils.app import make_settings
 
-pytestmark = pytest.mark.anyio
+DEMO = [(1, "Apprendre Docker"), (2, "Configurer CI/CD")]
 
 
 def tables_and_tasks(url: str) -> tuple[set[str], list[tuple[int, str]]]:
@@ -29,60 +33,65 @@ def tables_and_tasks(url: str) -> tuple[set[str], list[tuple[int, str]]]:
     return tables, rows
 
 
-async def run_alembic(database_url: str, action: str, revision: str) -> None:
-    engine = make_engine(make_settings(database_url))
+def engine_for(database_url: str) -> sa.Engine:
+    settings = make_settings(database_url)
+    assert settings.database_url is not None
+    return sa.create_engine(sqlalchemy_url(settings.database_url), poolclass=NullPool)
 
-    def step(connection: Connection) -> None:
-        getattr(command, action)(alembic_config(connection), revision)
 
+def run_alembic(database_url: str, action: str, revision: str) -> None:
+    engine = engine_for(database_url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(step)
+        with engine.begin() as connection:
+            getattr(command, action)(alembic_config(connection), revision)
     finally:
-        await engine.dispose()
+        engine.dispose()
 
 
-async def test_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
-    await run_alembic(database_url, "upgrade", "head")
+def test_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
+    run_alembic(database_url, "upgrade", "head")
     after_upgrade = tables_and_tasks(database_url)
-    await run_alembic(database_url, "downgrade", "base")
+    run_alembic(database_url, "downgrade", "base")
     after_downgrade = tables_and_tasks(database_url)
-    await run_alembic(database_url, "upgrade", "head")
+    run_alembic(database_url, "upgrade", "head")
     after_second_upgrade = tables_and_tasks(database_url)
 
-    demo = [(1, "Apprendre Docker"), (2, "Configurer CI/CD")]
-    assert after_upgrade == ({"alembic_version", "tasks"}, demo)
+    assert after_upgrade == ({"alembic_version", "tasks", "idempotency_keys"}, DEMO)
     assert after_downgrade == ({"alembic_version"}, [])
-    assert after_second_upgrade == ({"alembic_version", "tasks"}, demo)
+    assert after_second_upgrade == ({"alembic_version", "tasks", "idempotency_keys"}, DEMO)
 
 
-async def test_replicas_migrating_at_once_apply_the_schema_once(database_url: str) -> None:
-    engines = [make_engine(make_settings(database_url)) for _ in range(4)]
-    try:
+def test_replicas_migrating_at_once_apply_the_schema_once(database_url: str) -> None:
+    settings = make_settings(database_url)
+
+    async def four_replicas() -> None:
         async with anyio.create_task_group() as group:
-            for engine in engines:
-                group.start_soon(migrate, engine)
-    finally:
-        for engine in engines:
-            await engine.dispose()
+            for _ in range(4):
+                group.start_soon(anyio.to_thread.run_sync, upgrade_to_head, settings)
 
-    assert tables_and_tasks(database_url)[1] == [(1, "Apprendre Docker"), (2, "Configurer CI/CD")]
+    anyio.run(four_replicas)
+
+    assert tables_and_tasks(database_url)[1] == DEMO
+
+
+def test_the_revision_the_app_expects_is_alembics_newest() -> None:
+    """The app checks alembic_version against HEAD_REVISION without importing Alembic."""
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD_REVISION]
+
+
+def test_current_revision_reads_alembic_version(database_url: str) -> None:
+    settings = make_settings(database_url)
+    before = anyio.run(current_revision, settings)
+    upgrade_to_head(settings)
+    after = anyio.run(current_revision, settings)
+
+    assert (before, after) == (None, HEAD_REVISION)
 
 
 def test_schema_matches_the_table_definitions(database_url: str) -> None:
     """Alembic's autogenerate finds nothing to add: migrations and app/store/tables.py agree."""
-    import sqlalchemy as sa
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from app.db import sqlalchemy_url
-    from app.store.tables import metadata
-
-    anyio.run(run_alembic, database_url, "upgrade", "head")
-    settings = make_settings(database_url)
-    assert settings.database_url is not None
-    sync_url = sqlalchemy_url(settings.database_url)  # psycopg 3 works synchronously too
-    engine = sa.create_engine(sync_url)
+    run_alembic(database_url, "upgrade", "head")
+    engine = engine_for(database_url)
     try:
         with engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), metadata)
@@ -100,8 +109,8 @@ def constraint_names(url: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-async def test_constraints_carry_the_names_of_the_naming_convention(database_url: str) -> None:
+def test_constraints_carry_the_names_of_the_naming_convention(database_url: str) -> None:
     """The names in app/store/tables.py's convention, so that later migrations can use them."""
-    await run_alembic(database_url, "upgrade", "head")
+    run_alembic(database_url, "upgrade", "head")
 
     assert constraint_names(database_url) == {"tasks_pkey", "tasks_title_not_empty_check"}

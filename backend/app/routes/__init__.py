@@ -4,6 +4,5 @@ from fastapi import APIRouter
 
 from app.routes import health, tasks
 
-api_router = APIRouter()
-api_router.include_router(health.router)
-api_router.include_router(tasks.router)
+# Each resource's router, mounted under /api by create_app().
+routers: list[APIRouter] = [health.router, tasks.router]

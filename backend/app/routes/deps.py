@@ -7,8 +7,9 @@ from fastapi import Depends, Request
 from app.store import TaskStore
 
 
-def get_store(request: Request) -> TaskStore:
-    """The store the lifespan opened for this app."""
+async def get_store(request: Request) -> TaskStore:
+    """The store the lifespan opened for this app. Async: a plain def would cost every
+    request a hop through the thread pool."""
     return cast(TaskStore, request.app.state.store)
 
 

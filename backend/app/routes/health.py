@@ -7,10 +7,10 @@ from pydantic import BaseModel
 
 from app.errors import RETRY_AFTER_SECONDS
 from app.routes.deps import StoreDep
-from app.store import StoreUnavailableError
+from app.routing import StrictJSONRoute
 from app.store.base import StorageKind
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=StrictJSONRoute)
 
 
 class Liveness(BaseModel):
@@ -20,6 +20,8 @@ class Liveness(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
     storage: StorageKind
+    # Only when unavailable: what is wrong.
+    detail: str | None = None
 
 
 @router.get("", summary="The process is up (never touches the database)")
@@ -31,12 +33,13 @@ async def liveness() -> Liveness:
     "/ready",
     summary="The storage answers: ready to serve tasks",
     responses={503: {"model": Readiness, "description": "The storage does not answer"}},
+    response_model_exclude_none=True,
 )
 async def readiness(store: StoreDep, response: Response) -> Readiness:
-    try:
-        await store.ping()
-    except StoreUnavailableError:
+    # The store's last verdict (a background check): cheap, and a busy connection pool
+    # does not make a healthy backend look broken to a load balancer.
+    if not store.is_ready():
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return Readiness(status="unavailable", storage=store.kind)
+        return Readiness(status="unavailable", storage=store.kind, detail=store.problem())
     return Readiness(status="ok", storage=store.kind)

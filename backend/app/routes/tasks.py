@@ -1,27 +1,54 @@
 """The tasks resource: list (paginated), create, read, update, delete."""
 
-from collections.abc import Sequence
-from typing import Annotated, Any
+import hashlib
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+import orjson
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from app.routes.deps import StoreDep
+from app.routes.rendering import JSONBytes, task_json, tasks_json
+from app.routes.responses import BODY, CREATE, NOT_FOUND, UNAVAILABLE
+from app.routing import StrictJSONRoute
 from app.schemas import MAX_TASK_ID, Task, TaskCreate, TaskUpdate
+from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(
+    prefix="/tasks", tags=["tasks"], route_class=StrictJSONRoute, responses=UNAVAILABLE
+)
 
 TaskId = Annotated[int, Path(ge=1, le=MAX_TASK_ID, description="The task's id")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No task with this id"}}
+# A Structured Fields string as the IETF draft writes it ("..."), or the same bare.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r'^("[!#-\[\]-~]{1,255}"|[!#-\[\]-~]{1,255})$',
+        description="Any unique string (a UUID, say). A retry with the same key and body "
+        "gets the first response back instead of creating the task again; with another "
+        "body, 422; while the first is still running, 409. Keys are kept 24 hours.",
+    ),
+]
+# Where a created task can be read, changed and deleted: for clients and API testers.
+TASK_LINKS = {
+    name: {"operationId": operation, "parameters": {"task_id": "$response.body#/id"}}
+    for name, operation in (
+        ("GetTask", "get_task"),
+        ("UpdateTask", "update_task"),
+        ("DeleteTask", "delete_task"),
+    )
+}
 
 
 def _not_found(task_id: int) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Task {task_id} not found")
 
 
-@router.get("", summary="List tasks, ordered by id")
+@router.get("", response_model=list[Task], summary="List tasks, ordered by id")
 async def list_tasks(
     request: Request,
-    response: Response,
     store: StoreDep,
     done: Annotated[
         bool | None, Query(description="Only done (true) or open (false) tasks")
@@ -30,39 +57,81 @@ async def list_tasks(
     after_id: Annotated[
         int, Query(ge=0, le=MAX_TASK_ID, description="Cursor: tasks after this id")
     ] = 0,
-) -> Sequence[Task]:
+) -> Response:
     """A page of tasks; a `Link: <...>; rel="next"` header points to the next one."""
     # One more than asked tells whether another page exists, without counting.
     page = await store.list(done=done, after_id=after_id, limit=limit + 1)
+    headers = {}
     if len(page) > limit:
         page = page[:limit]
-        next_page = request.url.include_query_params(after_id=page[-1].id, limit=limit)
+        query = {} if done is None else {"done": "true" if done else "false"}
+        query |= {"limit": str(limit), "after_id": str(page[-1][0])}
         # A path-absolute URL stays right behind any proxy, whatever host the client used.
-        response.headers["Link"] = f'<{next_page.path}?{next_page.query}>; rel="next"'
-    return page
+        headers["Link"] = f'<{request.scope["path"]}?{urlencode(query)}>; rel="next"'
+    return JSONBytes(tasks_json(page), headers=headers)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a task")
-async def create_task(body: TaskCreate, response: Response, store: StoreDep) -> Task:
-    task = await store.create(title=body.title, done=body.done)
-    response.headers["Location"] = f"/api/tasks/{task.id}"
-    return task
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Task,
+    summary="Create a task",
+    responses={201: {"links": TASK_LINKS}, **BODY, **CREATE},
+)
+async def create_task(
+    body: TaskCreate, store: StoreDep, idempotency_key: IdempotencyKey = None
+) -> Response:
+    headers = {}
+    if idempotency_key is None:
+        task = await store.create(title=body.title, done=body.done)
+    else:
+        key = idempotency_key.strip('"')
+        fingerprint = hashlib.sha256(orjson.dumps([body.title, body.done])).digest()
+        try:
+            task, replayed = await store.create_once(
+                key=key, fingerprint=fingerprint, title=body.title, done=body.done
+            )
+        except IdempotencyKeyInUseError:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                detail="A request with this Idempotency-Key is still in progress; retry later.",
+            ) from None
+        except IdempotencyKeyReusedError:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "idempotency_key_reused",
+                        "loc": ("header", "Idempotency-Key"),
+                        "msg": "This Idempotency-Key was already used with another body",
+                        "input": idempotency_key,
+                    }
+                ]
+            ) from None
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+    headers["Location"] = f"/api/tasks/{task[0]}"
+    return JSONBytes(task_json(task), status_code=status.HTTP_201_CREATED, headers=headers)
 
 
-@router.get("/{task_id}", responses=NOT_FOUND, summary="Read a task")
-async def get_task(task_id: TaskId, store: StoreDep) -> Task:
+@router.get("/{task_id}", response_model=Task, responses=NOT_FOUND, summary="Read a task")
+async def get_task(task_id: TaskId, store: StoreDep) -> Response:
     task = await store.get(task_id=task_id)
     if task is None:
         raise _not_found(task_id)
-    return task
+    return JSONBytes(task_json(task))
 
 
-@router.patch("/{task_id}", responses=NOT_FOUND, summary="Change a task's title and/or done")
-async def update_task(task_id: TaskId, body: TaskUpdate, store: StoreDep) -> Task:
-    task = await store.update(task_id=task_id, changes=body.changes())
+@router.patch(
+    "/{task_id}",
+    response_model=Task,
+    responses={**NOT_FOUND, **BODY},
+    summary="Change a task's title and/or done",
+)
+async def update_task(task_id: TaskId, body: TaskUpdate, store: StoreDep) -> Response:
+    task = await store.update(task_id=task_id, title=body.title, done=body.done)
     if task is None:
         raise _not_found(task_id)
-    return task
+    return JSONBytes(task_json(task))
 
 
 @router.delete(

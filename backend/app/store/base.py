@@ -1,18 +1,36 @@
 """The TaskStore interface that routes depend on, whichever storage is behind it."""
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
-
-from app.schemas import Task
+from typing import Literal, Protocol
 
 # What fresh storage holds: the course's two demo tasks, ids 1 and 2.
 DEMO_TASKS: tuple[str, ...] = ("Apprendre Docker", "Configurer CI/CD")
 
 StorageKind = Literal["memory", "postgresql"]
 
+# A task as stores hand it over: (id, title, done). A plain tuple, as the database driver
+# returns rows: turning every row into an object would cost more than the query.
+TaskRow = tuple[int, str, bool]
+
 
 class StoreUnavailableError(Exception):
     """The storage cannot answer now (database down or not migrated yet); retry later."""
+
+
+class StoreOverloadedError(StoreUnavailableError):
+    """The storage is up but busy: no connection came free in time; retry later."""
+
+
+class StoreFullError(Exception):
+    """The storage holds as many tasks as it may (the in-memory store's cap)."""
+
+
+class IdempotencyKeyInUseError(Exception):
+    """Another request with the same Idempotency-Key is still being processed."""
+
+
+class IdempotencyKeyReusedError(Exception):
+    """The Idempotency-Key was already used with another request body."""
 
 
 class TaskStore(Protocol):
@@ -26,20 +44,31 @@ class TaskStore(Protocol):
     async def close(self) -> None:
         """Release connections; in-flight calls have ended."""
 
-    async def ping(self) -> None:
-        """Return when the storage answers; raise StoreUnavailableError otherwise."""
+    def is_ready(self) -> bool:
+        """Whether the storage answered its last check: cheap, never waits."""
 
-    async def list(self, *, done: bool | None, after_id: int, limit: int) -> Sequence[Task]:
+    def problem(self) -> str | None:
+        """When not ready, what is wrong, in words fit for a readiness probe."""
+
+    async def list(self, *, done: bool | None, after_id: int, limit: int) -> Sequence[TaskRow]:
         """Up to `limit` tasks with id greater than `after_id`, ordered by id."""
 
-    async def get(self, *, task_id: int) -> Task | None:
+    async def get(self, *, task_id: int) -> TaskRow | None:
         """The task, or None when there is no such id."""
 
-    async def create(self, *, title: str, done: bool) -> Task:
+    async def create(self, *, title: str, done: bool) -> TaskRow:
         """Store a new task and return it with its id."""
 
-    async def update(self, *, task_id: int, changes: dict[str, Any]) -> Task | None:
-        """Apply `changes` (title and/or done); None when there is no such id."""
+    async def create_once(
+        self, *, key: str, fingerprint: bytes, title: str, done: bool
+    ) -> tuple[TaskRow, bool]:
+        """Create the task unless `key` was seen with the same `fingerprint` within the
+        keys' lifetime: then return the task as it was created, and True (a replay).
+        Raises IdempotencyKeyReusedError (another fingerprint) or IdempotencyKeyInUseError
+        (the first request with this key has not finished)."""
+
+    async def update(self, *, task_id: int, title: str | None, done: bool | None) -> TaskRow | None:
+        """Change the title and/or done (None keeps it); None when there is no such id."""
 
     async def delete(self, *, task_id: int) -> bool:
         """Remove the task; False when there was none."""

@@ -1,109 +1,270 @@
-"""Tasks kept in PostgreSQL, through an async connection pool."""
+"""Tasks kept in PostgreSQL, through psycopg's async connection pool.
+
+The hot path is plain SQL on pooled autocommit connections: one statement, one round
+trip, no BEGIN/ROLLBACK around reads; rows come back as tuples and go out as JSON
+without becoming objects in between. Alembic (app/migrate.py) owns the schema.
+"""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+import os
+import signal
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, cast
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import AsyncConnectionPool, PoolTimeout, TooManyRequests
 
 from app.config import Settings
-from app.db import is_unavailable, make_engine
-from app.migrate import prepare_schema
-from app.schemas import Task
-from app.store.base import StorageKind, StoreUnavailableError
-from app.store.tables import tasks
+from app.db import conninfo, is_unavailable
+from app.migrate import describe, prepare_schema
+from app.store.base import (
+    IdempotencyKeyInUseError,
+    IdempotencyKeyReusedError,
+    StorageKind,
+    StoreOverloadedError,
+    StoreUnavailableError,
+    TaskRow,
+)
 
 log = logging.getLogger(__name__)
 
+Connection = psycopg.AsyncConnection[tuple[Any, ...]]
+
+LIST_ALL = "SELECT id, title, done FROM tasks WHERE id > %s ORDER BY id LIMIT %s"
+# Served by the index on (done, id): a filtered page costs the same at any depth.
+LIST_BY_DONE = "SELECT id, title, done FROM tasks WHERE done = %s AND id > %s ORDER BY id LIMIT %s"
+GET = "SELECT id, title, done FROM tasks WHERE id = %s"
+CREATE = "INSERT INTO tasks (title, done) VALUES (%s, %s) RETURNING id, title, done"
+# NULL keeps a column as it is: one statement whichever fields the client sent.
+UPDATE = (
+    "UPDATE tasks SET title = COALESCE(%s, title), done = COALESCE(%s, done)"
+    " WHERE id = %s RETURNING id, title, done"
+)
+DELETE = "DELETE FROM tasks WHERE id = %s"
+
+# Idempotent creates, in one transaction. A transaction-level advisory lock on the key
+# (namespace, hash) tells a second request with the same key, while the first is still
+# running, to come back later (409) instead of waiting or creating twice.
+IDEMPOTENCY_LOCK_NAMESPACE = 20_260_002
+LOCK_KEY = "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))"
+FIND_KEY = (
+    "SELECT fingerprint, task_id, title, done FROM idempotency_keys"
+    " WHERE key = %s AND created_at > now() - make_interval(secs => %s)"
+)
+# An expired row with the same key is replaced.
+SAVE_KEY = (
+    "INSERT INTO idempotency_keys (key, fingerprint, task_id, title, done)"
+    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET"
+    " fingerprint = EXCLUDED.fingerprint, task_id = EXCLUDED.task_id,"
+    " title = EXCLUDED.title, done = EXCLUDED.done, created_at = now()"
+)
+# Keys past their lifetime, then the oldest beyond the cap: storage stays bounded.
+FORGET_EXPIRED_KEYS = (
+    "DELETE FROM idempotency_keys WHERE created_at <= now() - make_interval(secs => %s)"
+)
+FORGET_SURPLUS_KEYS = (
+    "DELETE FROM idempotency_keys WHERE created_at <= (SELECT created_at FROM"
+    " idempotency_keys ORDER BY created_at DESC OFFSET %s LIMIT 1)"
+)
+
+
+def _stop_this_process() -> None:
+    """SIGTERM to ourselves: uvicorn shuts down cleanly and exits with a non-zero status,
+    so that the container's restart policy (or the orchestrator) starts it again."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+# Passwords anyone would try first; compose's local default ("tasks") among them.
+WELL_KNOWN_PASSWORDS = {"", "tasks", "postgres", "password", "admin", "secret", "changeme"}
+
 
 class PostgresTaskStore:
-    """Serves once the database answers and its schema is ready; 503s until then."""
+    """Serves once the database answers and its schema is ready; 503s until then.
+
+    A watcher task prepares the schema, then checks every `db_check_interval` seconds,
+    on a connection of its own, that the database answers: readiness reads its verdict
+    and never waits for the pool, so a busy backend is not reported as a broken one.
+    """
 
     kind: StorageKind = "postgresql"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, give_up: Callable[[], None] = _stop_this_process
+    ) -> None:
+        assert settings.database_url is not None
+        self._give_up = give_up
         self._settings = settings
-        self._engine: AsyncEngine = make_engine(settings)
-        self._schema_ready = asyncio.Event()
-        self._preparing: asyncio.Task[None] | None = None
+        self._conninfo = conninfo(settings.database_url)
+        self._pool = AsyncConnectionPool(
+            self._conninfo,
+            min_size=settings.db_pool_size,
+            max_size=settings.db_pool_size + settings.db_max_overflow,
+            timeout=settings.db_pool_timeout,
+            max_waiting=settings.db_pool_max_waiting,
+            kwargs={"autocommit": True, "connect_timeout": settings.db_connect_timeout},
+            open=False,
+            name="tasks",
+        )
+        self._ready = False
+        self._problem: str | None = "starting: connecting to the database"
+        self._recheck = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        # In the background: the API answers liveness (and 503s) while the database comes up.
-        self._preparing = asyncio.create_task(self._prepare(), name="prepare-database")
-
-    async def _prepare(self) -> None:
-        try:
-            await prepare_schema(self._engine, self._settings)
-        except Exception:
-            log.exception("database schema could not be prepared; the API stays unavailable")
-            return
-        self._schema_ready.set()
-        log.info("database ready")
+        if conninfo_to_dict(self._conninfo).get("password", "") in WELL_KNOWN_PASSWORDS:
+            log.warning(
+                "the database password is a well-known default: fine on your machine, never "
+                "anywhere else (set POSTGRES_PASSWORD in .env, then docker compose down -v)"
+            )
+        # Connections are made in the background: the API answers liveness (and 503s)
+        # while the database comes up.
+        await self._pool.open(wait=False)
+        self._watcher = asyncio.create_task(self._watch(), name="watch-database")
 
     async def close(self) -> None:
-        if self._preparing is not None:
-            self._preparing.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._preparing
-        await self._engine.dispose()
+                await self._watcher
+        await self._pool.close()
+
+    def is_ready(self) -> bool:
+        return self._ready
+
+    def _report(self, problem: str) -> None:
+        self._problem = problem
+
+    def problem(self) -> str | None:
+        return self._problem
+
+    async def _watch(self) -> None:
+        timeout = self._settings.startup_timeout or None
+        try:
+            await asyncio.wait_for(prepare_schema(self._settings, report=self._report), timeout)
+        except TimeoutError:
+            log.error(
+                "database not ready after %s s (%s): exiting, to be restarted",
+                timeout,
+                self._problem,
+            )
+            self._give_up()
+            return
+        self._ready = True
+        self._problem = None
+        log.info("database ready")
+        monitor: Connection | None = None
+        forgotten_at = 0.0
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
+                self._recheck.clear()
+                monitor, answered = await self._check(monitor)
+                if answered and not self._ready:
+                    # Connections broken by the outage are dropped before requests get them.
+                    await self._pool.check()
+                    log.info("database reachable again")
+                elif not answered and self._ready:
+                    log.warning("database unreachable: answering 503 until it is back")
+                self._ready = answered
+                self._problem = None if answered else describe(ConnectionError())
+                loop_time = asyncio.get_running_loop().time()
+                if (
+                    monitor is not None
+                    and loop_time - forgotten_at > self._settings.idempotency_cleanup_interval
+                ):
+                    forgotten_at = loop_time
+                    with contextlib.suppress(psycopg.Error):
+                        await self._forget_old_keys(monitor)
+        finally:
+            if monitor is not None:
+                await monitor.close()
+
+    async def _check(self, monitor: Connection | None) -> tuple[Connection | None, bool]:
+        """SELECT 1 on the watcher's own connection (made again when it broke)."""
+        timeout = self._settings.db_connect_timeout
+        try:
+            if monitor is None or monitor.closed:
+                monitor = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, connect_timeout=timeout
+                )
+            await asyncio.wait_for(monitor.execute("SELECT 1"), timeout)
+        except (psycopg.Error, OSError, TimeoutError):
+            if monitor is not None:
+                await monitor.close()
+            return None, False
+        return monitor, True
 
     @contextlib.asynccontextmanager
-    async def _connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection (in a transaction when writing); outages become 503s."""
-        if not self._schema_ready.is_set():
-            raise StoreUnavailableError("database not ready")
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection; an outage or a full pool becomes StoreUnavailableError."""
+        if not self._ready:
+            raise StoreUnavailableError("database unavailable")
         try:
-            async with self._engine.begin() if write else self._engine.connect() as connection:
+            async with self._pool.connection() as connection:
                 yield connection
+        except (PoolTimeout, TooManyRequests) as error:
+            raise StoreOverloadedError("no database connection came free in time") from error
         except Exception as error:
-            if is_unavailable(error):
-                raise StoreUnavailableError("database unavailable") from error
-            raise
+            if not is_unavailable(error):
+                raise
+            self._recheck.set()  # the watcher looks now, not at its next tick
+            raise StoreUnavailableError("database unavailable") from error
 
-    async def ping(self) -> None:
+    async def _fetch_all(self, query: str, params: tuple[Any, ...]) -> list[TaskRow]:
         async with self._connection() as connection:
-            await connection.execute(sa.text("SELECT 1"))
+            cursor = await connection.execute(query, params)
+            return cast(list[TaskRow], await cursor.fetchall())
 
-    async def list(self, *, done: bool | None, after_id: int, limit: int) -> Sequence[Task]:
-        query = sa.select(tasks).where(tasks.c.id > after_id).order_by(tasks.c.id).limit(limit)
-        if done is not None:
-            query = query.where(tasks.c.done == done)
+    async def _fetch_one(self, query: str, params: tuple[Any, ...]) -> TaskRow | None:
         async with self._connection() as connection:
-            rows = (await connection.execute(query)).mappings()
-            return [Task(**row) for row in rows]
+            cursor = await connection.execute(query, params)
+            return cast(TaskRow | None, await cursor.fetchone())
 
-    async def get(self, *, task_id: int) -> Task | None:
-        async with self._connection() as connection:
-            row = (
-                (await connection.execute(sa.select(tasks).where(tasks.c.id == task_id)))
-                .mappings()
-                .one_or_none()
-            )
-        return None if row is None else Task(**row)
+    async def list(self, *, done: bool | None, after_id: int, limit: int) -> Sequence[TaskRow]:
+        if done is None:
+            return await self._fetch_all(LIST_ALL, (after_id, limit))
+        return await self._fetch_all(LIST_BY_DONE, (done, after_id, limit))
 
-    async def create(self, *, title: str, done: bool) -> Task:
-        async with self._connection(write=True) as connection:
-            row = (
-                (
-                    await connection.execute(
-                        tasks.insert().values(title=title, done=done).returning(tasks)
-                    )
-                )
-                .mappings()
-                .one()
-            )
-        return Task(**row)
+    async def get(self, *, task_id: int) -> TaskRow | None:
+        return await self._fetch_one(GET, (task_id,))
 
-    async def update(self, *, task_id: int, changes: dict[str, Any]) -> Task | None:
-        statement = tasks.update().where(tasks.c.id == task_id).values(**changes).returning(tasks)
-        async with self._connection(write=True) as connection:
-            row = (await connection.execute(statement)).mappings().one_or_none()
-        return None if row is None else Task(**row)
+    async def create(self, *, title: str, done: bool) -> TaskRow:
+        row = await self._fetch_one(CREATE, (title, done))
+        assert row is not None  # INSERT ... RETURNING returns the row
+        return row
+
+    async def create_once(
+        self, *, key: str, fingerprint: bytes, title: str, done: bool
+    ) -> tuple[TaskRow, bool]:
+        async with self._connection() as connection, connection.transaction():
+            cursor = await connection.execute(LOCK_KEY, (IDEMPOTENCY_LOCK_NAMESPACE, key))
+            locked = await cursor.fetchone()
+            if not (locked and locked[0]):
+                raise IdempotencyKeyInUseError(key)
+            cursor = await connection.execute(FIND_KEY, (key, self._settings.idempotency_key_ttl))
+            seen = await cursor.fetchone()
+            if seen is not None:
+                if bytes(seen[0]) != fingerprint:
+                    raise IdempotencyKeyReusedError(key)
+                return (seen[1], seen[2], seen[3]), True
+            cursor = await connection.execute(CREATE, (title, done))
+            task = cast(TaskRow, await cursor.fetchone())
+            await connection.execute(SAVE_KEY, (key, fingerprint, *task))
+        return task, False
+
+    async def _forget_old_keys(self, connection: Connection) -> None:
+        settings = self._settings
+        await connection.execute(FORGET_EXPIRED_KEYS, (settings.idempotency_key_ttl,))
+        await connection.execute(FORGET_SURPLUS_KEYS, (settings.idempotency_max_keys,))
+
+    async def update(self, *, task_id: int, title: str | None, done: bool | None) -> TaskRow | None:
+        return await self._fetch_one(UPDATE, (title, done, task_id))
 
     async def delete(self, *, task_id: int) -> bool:
-        statement = tasks.delete().where(tasks.c.id == task_id).returning(tasks.c.id)
-        async with self._connection(write=True) as connection:
-            return (await connection.execute(statement)).first() is not None
+        async with self._connection() as connection:
+            cursor = await connection.execute(DELETE, (task_id,))
+            return cursor.rowcount > 0

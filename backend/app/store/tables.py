@@ -20,4 +20,21 @@ tasks = sa.Table(
     sa.Column("title", sa.String(TITLE_MAX_LENGTH), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("char_length(title) >= 1", name="title_not_empty"),
+    # Pages of the done filter (WHERE done = ? AND id > ? ORDER BY id), at any depth.
+    sa.Index("tasks_done_id_idx", "done", "id"),
+)
+
+# POSTs' Idempotency-Keys (migration 0004): the body's fingerprint, and the task as created.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.LargeBinary, nullable=False),
+    sa.Column("task_id", sa.BigInteger, nullable=False),
+    sa.Column("title", sa.String(TITLE_MAX_LENGTH), nullable=False),
+    sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+    ),
+    sa.Index("idempotency_keys_created_at_idx", "created_at"),
 )

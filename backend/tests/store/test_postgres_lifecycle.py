@@ -1,12 +1,17 @@
 """PostgreSQL across restarts: of the app, of the database, and a database that starts late."""
 
+import json
 from collections.abc import Iterator
 
+import anyio
+import psycopg
 import pytest
 
+from app.migrate import upgrade_to_head
 from tests.utils.app import make_settings, running_app, wait_for_status, wait_until_ready
-from tests.utils.polling import apoll
+from tests.utils.polling import apoll, wait_for_http
 from tests.utils.postgres import PostgresServer
+from tests.utils.servers import UvicornServer
 
 pytestmark = pytest.mark.anyio
 
@@ -53,7 +58,15 @@ async def test_backend_started_while_database_is_down_becomes_ready_once_it_is_u
 
     assert liveness.json() == {"status": "ok"}
     assert readiness.status_code == 503
-    assert readiness.json() == {"status": "unavailable", "storage": "postgresql"}
+    assert readiness.json() == {
+        "status": "unavailable",
+        "storage": "postgresql",
+        "detail": readiness.json()["detail"],  # what is wrong: connecting, or no answer
+    }
+    assert readiness.json()["detail"] in (
+        "starting: connecting to the database",
+        "the database does not answer",
+    )
     assert tasks.status_code == 503
     assert tasks.headers["retry-after"].isdigit()
     assert [task["id"] for task in after.json()] == [1, 2]
@@ -71,7 +84,8 @@ async def test_database_restart_gives_503_meanwhile_then_recovers_by_itself(
         during = [
             await client.get("/api/tasks"),
             await client.post("/api/tasks", json={"title": "pendant la panne"}),
-            await client.get("/api/health/ready"),
+            # Readiness reports the background check's verdict: it follows within seconds.
+            await wait_for_status(client, "/api/health/ready", 503),
         ]
         live_during = await client.get("/api/health")
 
@@ -90,7 +104,7 @@ async def test_database_password_never_reaches_a_client_or_the_logs(
     settings = make_settings(own_server.url().replace("postgres@", "postgres:s3cr3t-pw@"))
     async with running_app(settings, wait_ready=False) as client:
         responses = [await client.get(path) for path in ("/api/health/ready", "/api/tasks")]
-        logs = await logged_until(capfd, "Retrying")  # a failed connection attempt, logged
+        logs = await logged_until(capfd, "database schema not ready")  # a failed attempt, logged
 
     for response in responses:
         assert response.status_code == 503
@@ -114,19 +128,47 @@ async def logged_until(capfd: pytest.CaptureFixture[str], text: str, within: flo
 async def test_without_migrate_on_start_the_backend_waits_for_the_migrate_step(
     database_url: str,
 ) -> None:
-    from app.db import make_engine
-    from app.migrate import migrate
-
     settings = make_settings(database_url, migrate_on_start=False)
     async with running_app(settings, wait_ready=False) as client:
         before = await client.get("/api/health/ready")
-        engine = make_engine(settings)
-        try:
-            await migrate(engine)
-        finally:
-            await engine.dispose()
+        await anyio.to_thread.run_sync(upgrade_to_head, settings)
         await wait_until_ready(client)
         after = await client.get("/api/tasks")
 
     assert before.status_code == 503
     assert len(after.json()) == 2
+
+
+def test_a_backend_that_can_never_create_its_schema_says_why_then_exits(
+    postgres_server_url: str, database_url: str
+) -> None:
+    """Live but never ready forever would fool compose, Swarm and Kubernetes: it exits."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_server_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS no_create")
+        admin.execute("CREATE ROLE no_create LOGIN")
+        admin.execute(f'GRANT CONNECT ON DATABASE "{name}" TO no_create')  # and nothing more
+    server = UvicornServer(
+        database_url=database_url.replace("postgres@", "no_create@"),
+        env={"STARTUP_TIMEOUT": "4", "DB_RETRY_MAX_BACKOFF": "0.5"},
+    )
+    server.start(wait_path="/api/health")
+    assert server.process is not None
+
+    readiness = wait_for_http(
+        f"{server.url}/api/health/ready",
+        status=503,
+        until=lambda response: "could not be prepared" in response.json()["detail"],
+    )
+    exit_status = server.process.wait(timeout=20)
+    output = server.process.communicate()[0]
+
+    assert readiness.json()["detail"] == (
+        "the schema could not be prepared (InsufficientPrivilege): see the backend's log"
+    )
+    assert exit_status != 0
+    records = [json.loads(line) for line in output.splitlines()]
+    attempts = [r for r in records if r["event"].startswith("database schema not ready")]
+    assert len(attempts) >= 2
+    assert all(record["level"] == "error" for record in attempts)
+    assert any("exiting, to be restarted" in record["event"] for record in records)

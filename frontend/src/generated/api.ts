@@ -9,7 +9,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is up (never touches the database) */
-        get: operations["liveness_api_health_get"];
+        get: operations["liveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -26,7 +26,7 @@ export interface paths {
             cookie?: never;
         };
         /** The storage answers: ready to serve tasks */
-        get: operations["readiness_api_health_ready_get"];
+        get: operations["readiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -46,10 +46,10 @@ export interface paths {
          * List tasks, ordered by id
          * @description A page of tasks; a `Link: <...>; rel="next"` header points to the next one.
          */
-        get: operations["list_tasks_api_tasks_get"];
+        get: operations["list_tasks"];
         put?: never;
         /** Create a task */
-        post: operations["create_task_api_tasks_post"];
+        post: operations["create_task"];
         delete?: never;
         options?: never;
         head?: never;
@@ -64,21 +64,29 @@ export interface paths {
             cookie?: never;
         };
         /** Read a task */
-        get: operations["get_task_api_tasks__task_id__get"];
+        get: operations["get_task"];
         put?: never;
         post?: never;
         /** Delete a task */
-        delete: operations["delete_task_api_tasks__task_id__delete"];
+        delete: operations["delete_task"];
         options?: never;
         head?: never;
         /** Change a task's title and/or done */
-        patch: operations["update_task_api_tasks__task_id__patch"];
+        patch: operations["update_task"];
         trace?: never;
     };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ErrorMessage
+         * @description An error other than invalid input: {"detail": "what went wrong"}.
+         */
+        ErrorMessage: {
+            /** Detail */
+            detail: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -94,6 +102,8 @@ export interface components {
         };
         /** Readiness */
         Readiness: {
+            /** Detail */
+            detail?: string | null;
             /**
              * Status
              * @enum {string}
@@ -127,7 +137,11 @@ export interface components {
              * @default false
              */
             done: boolean;
-            /** Title */
+            /**
+             * Title
+             * @description 1 to 200 characters, at least one of them visible, no control character; spaces at both ends are trimmed. Any other Unicode is kept as sent.
+             * @example Apprendre Docker
+             */
             title: string;
         };
         /**
@@ -136,9 +150,13 @@ export interface components {
          */
         TaskUpdate: {
             /** Done */
-            done?: boolean | null;
-            /** Title */
-            title?: string | null;
+            done?: boolean;
+            /**
+             * Title
+             * @description 1 to 200 characters, at least one of them visible, no control character; spaces at both ends are trimmed. Any other Unicode is kept as sent.
+             * @example Apprendre Docker
+             */
+            title?: string;
         };
         /** ValidationError */
         ValidationError: {
@@ -162,7 +180,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    liveness_api_health_get: {
+    liveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -182,7 +200,7 @@ export interface operations {
             };
         };
     };
-    readiness_api_health_ready_get: {
+    readiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -211,7 +229,7 @@ export interface operations {
             };
         };
     };
-    list_tasks_api_tasks_get: {
+    list_tasks: {
         parameters: {
             query?: {
                 /** @description Only done (true) or open (false) tasks */
@@ -245,12 +263,26 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
         };
     };
-    create_task_api_tasks_post: {
+    create_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID, say). A retry with the same key and body gets the first response back instead of creating the task again; with another body, 422; while the first is still running, 409. Keys are kept 24 hours. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -269,6 +301,33 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still being processed: retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -278,9 +337,29 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The in-memory store is full (MEMORY_MAX_TASKS) */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
         };
     };
-    get_task_api_tasks__task_id__get: {
+    get_task: {
         parameters: {
             query?: never;
             header?: never;
@@ -306,7 +385,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -317,9 +398,20 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
         };
     };
-    delete_task_api_tasks__task_id__delete: {
+    delete_task: {
         parameters: {
             query?: never;
             header?: never;
@@ -343,7 +435,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -354,9 +448,20 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
         };
     };
-    update_task_api_tasks__task_id__patch: {
+    update_task: {
         parameters: {
             query?: never;
             header?: never;
@@ -386,7 +491,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -395,6 +520,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };

@@ -1,0 +1,31 @@
+"""The error responses each route can give, for the OpenAPI document: every status the
+server may answer is listed where it can happen (422 is FastAPI's own)."""
+
+from typing import Any
+
+from app.schemas import ErrorMessage
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _error(description: str, **extra: Any) -> dict[str, Any]:
+    return {"model": ErrorMessage, "description": description, **extra}
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+NOT_FOUND: Responses = {404: _error("No task with this id")}
+UNAVAILABLE: Responses = {
+    503: _error(
+        "The database is unavailable, or the server busy: retry after Retry-After seconds",
+        headers=RETRY_AFTER,
+    )
+}
+BODY: Responses = {
+    413: _error("The body is larger than 64 KiB"),
+    415: _error("The body is not sent as application/json"),
+}
+CREATE: Responses = {
+    409: _error("A request with the same Idempotency-Key is still being processed: retry"),
+    507: _error("The in-memory store is full (MEMORY_MAX_TASKS)"),
+}

@@ -1,0 +1,320 @@
+"""The backend's benchmark: `make bench` (full, minutes) or `make bench QUICK=1` (seconds).
+
+It starts what it needs on this machine's loopback only: a throwaway PostgreSQL, the
+backend as users run it (`uvicorn main:app`, one worker, the request log on), and two
+yardsticks written for the benchmark (bench/baselines/). wrk sends the load, each
+scenario in alternating rounds so that the machine's state weighs on all alike, and one
+table is printed: req/s, p50, p99, CPU ms per request, ratio to the baseline, load.
+"""
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from app.migrate import upgrade_to_head
+from tests.utils.app import make_settings
+from tests.utils.network import free_port
+from tests.utils.polling import wait_for_http
+from tests.utils.postgres import fresh_database, running_server
+
+BACKEND_DIR = Path(__file__).resolve().parents[1]
+WRK_SCRIPTS = Path(__file__).resolve().parent / "wrk"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CONNECTIONS = 32
+
+
+@dataclass
+class Server:
+    """One uvicorn process, its port, and the CPU time it has used."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024  # type: ignore[index]
+
+
+@contextmanager
+def server(name: str, app: str, env: dict[str, str], log_dir: Path) -> Iterator[Server]:
+    """`uvicorn APP` on a free loopback port, one worker, until the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log"]
+    environment = {**os.environ, "LOG_FORMAT": "json", **env}
+    with (log_dir / f"{name}.log").open("ab") as log:
+        process = subprocess.Popen(
+            command, cwd=BACKEND_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        ready = "/api/health/ready" if app == "main:app" else "/api/tasks?limit=1"
+        wait_for_http(f"http://127.0.0.1:{port}{ready}", within=120)
+        yield Server(name, process, f"http://127.0.0.1:{port}")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@dataclass
+class Result:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
+    errors: int
+    load: float
+
+
+def _ms(value: str) -> float:
+    """wrk's latency figures (950.00us, 1.20ms, 1.01s, 1.02m) in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise ValueError(f"unexpected latency from wrk: {value!r}")
+    return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[match[2]]
+
+
+def wrk(target: Server, path: str, seconds: float, script: str | None) -> Result:
+    """One wrk run against `target`; CPU is the server's own, per request."""
+    # One wrk thread is plenty for these rates, and leaves the second core to the server.
+    command = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(WRK_SCRIPTS / script)]
+    load = os.getloadavg()[0]
+    cpu_before = target.cpu_seconds()
+    output = subprocess.run(
+        [*command, target.url + path], check=True, capture_output=True, text=True
+    ).stdout
+    cpu = target.cpu_seconds() - cpu_before
+    requests = int(re.search(r"(\d+) requests in", output)[1])  # type: ignore[index]
+    errors = sum(
+        int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?): (\d+)", output)
+    )
+    return Result(
+        requests=requests,
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
+        p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)[1]),  # type: ignore[index]
+        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)[1]),  # type: ignore[index]
+        cpu_ms=cpu * 1000 / max(requests, 1),
+        errors=errors,
+        load=load,
+    )
+
+
+@dataclass
+class Scenario:
+    label: str
+    path: str
+    targets: list[Server]
+    script: str | None = None
+    baseline: str | None = None  # the target the ratio is to
+    results: dict[str, list[Result]] = field(default_factory=dict)
+
+
+def run_rounds(
+    scenarios: list[Scenario], rounds: int, seconds: float, reset: Callable[[], None]
+) -> None:
+    """Each round runs every scenario and target once, in turn, then puts the data back as
+    seeded: the next round's reads see the same tables, with fresh statistics."""
+    for _ in range(rounds):
+        for scenario in scenarios:
+            for target in scenario.targets:
+                result = wrk(target, scenario.path, seconds, scenario.script)
+                scenario.results.setdefault(target.name, []).append(result)
+        reset()
+
+
+def median(results: list[Result], attribute: str) -> float:
+    return float(statistics.median(getattr(result, attribute) for result in results))
+
+
+def table(scenarios: list[Scenario]) -> list[str]:
+    lines = [
+        "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | vs baseline | errors "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scenario in scenarios:
+        base = scenario.results.get(scenario.baseline or "")
+        for name, results in scenario.results.items():
+            rps = median(results, "rps")
+            ratio = (
+                f"{rps / median(base, 'rps'):.2f}x" if base and name != scenario.baseline else ""
+            )
+            lines.append(
+                f"| {scenario.label} | {name} | {rps:,.0f} | {median(results, 'p50_ms'):.1f} "
+                f"| {median(results, 'p99_ms'):.1f} | {median(results, 'cpu_ms'):.2f} | {ratio} "
+                f"| {sum(r.errors for r in results)} | {median(results, 'load'):.1f} |"
+            )
+    return lines
+
+
+def trim(url: str, count: int) -> None:
+    """Back to the seeded tasks: the writes' rows removed, task 1 open, statistics fresh."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DELETE FROM tasks WHERE id > %s", (count,))
+        connection.execute("UPDATE tasks SET done = false WHERE id = 1")
+        connection.execute("VACUUM ANALYZE tasks")
+
+
+def seed(url: str, count: int) -> None:
+    """The schema, then `count` tasks (every other one done) in one statement."""
+    upgrade_to_head(make_settings(url))
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO tasks (title, done) SELECT 'Tâche numéro ' || n, n %% 2 = 0"
+            " FROM generate_series(1, %s) AS n",
+            (count - 2,),
+        )
+        connection.execute("VACUUM ANALYZE tasks")
+
+
+def cold_starts(env: dict[str, str], runs: int) -> list[float]:
+    """Seconds from `uvicorn main:app` starting to its first 200 on /api/health/ready."""
+    timings = []
+    for _ in range(runs):
+        port = free_port()
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)],
+            cwd=BACKEND_DIR,
+            env={**os.environ, "LOG_FORMAT": "json", **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/health/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() - started > 60:
+                    raise RuntimeError("the backend did not become ready within 60 s")
+                time.sleep(0.01)
+            timings.append(time.monotonic() - started)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="seconds, not minutes")
+    quick = parser.parse_args().quick
+    rounds, seconds = (1, 1) if quick else (3, 5)
+    sizes = [1_000] if quick else [1_000, 1_000_000]
+    runs = 2 if quick else 5
+
+    with ExitStack() as stack:
+        log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tasks-bench-")))
+        pg = stack.enter_context(running_server())
+        # Cold starts first, while nothing else runs.
+        memory_starts = cold_starts({}, runs)
+        pg_starts = cold_starts(
+            {"DATABASE_URL": stack.enter_context(fresh_database(pg.url()))}, runs
+        )
+
+        def start(name: str, app: str, env: dict[str, str]) -> Server:
+            return stack.enter_context(server(name, app, env, log_dir))
+
+        scenarios: list[Scenario] = []
+        datasets: list[tuple[str, int]] = []
+        rss: list[str] = []
+        for size in sizes:
+            url = stack.enter_context(fresh_database(pg.url()))
+            seed(url, size)
+            datasets.append((url, size))
+            db = {"DATABASE_URL": url}
+            project = start(f"project, PG {size:,}", "main:app", db)
+            memory = start(
+                f"project, memory {size:,}",
+                "bench.seeded_memory:app",
+                {"BENCH_TASKS": str(size - 2)},
+            )
+            rss += [
+                f"idle RSS, {project.name}: {project.rss_mb():.0f} MB",
+                f"idle RSS, {memory.name}: {memory.rss_mb():.0f} MB",
+            ]
+            first, deep = "/api/tasks?limit=100", f"/api/tasks?limit=100&after_id={size - 150}"
+            first_page = Scenario(
+                f"PG {size:,}: GET first page", first, [project], baseline="bare ASGI"
+            )
+            scenarios += [
+                first_page,
+                Scenario(f"PG {size:,}: GET deep page", deep, [project]),
+                Scenario(f"PG {size:,}: GET done=true, deep", f"{deep}&done=true", [project]),
+                Scenario(f"memory {size:,}: GET first page", first, [memory]),
+                Scenario(f"memory {size:,}: GET deep page", deep, [memory]),
+                Scenario(f"memory {size:,}: GET done=true, deep", f"{deep}&done=true", [memory]),
+            ]
+            if size != sizes[0]:
+                continue
+            # The yardsticks, and the scenarios measured once: on the smaller data set.
+            bare = start("bare ASGI", "bench.baselines.bare_asgi:app", db)
+            course = start("course solution", "bench.baselines.course_solution:app", db)
+            quiet = start("project, request log off", "main:app", {**db, "LOG_LEVEL": "warning"})
+            first_page.targets += [bare, course]
+            scenarios += [
+                Scenario(
+                    f"PG {size:,}: GET first page, log on/off",
+                    first,
+                    [project, quiet],
+                    baseline=quiet.name,
+                ),
+                Scenario("GET /api/health", "/api/health", [project]),
+                Scenario("GET /api/health/ready", "/api/health/ready", [project]),
+                Scenario(
+                    f"PG {size:,}: POST", "/api/tasks", [project, bare], "post.lua", "bare ASGI"
+                ),
+                Scenario(f"PG {size:,}: PATCH", "/api/tasks/1", [project], "patch.lua"),
+            ]
+
+        def reset() -> None:
+            for dataset in datasets:
+                trim(*dataset)
+
+        run_rounds(scenarios, rounds, seconds, reset)
+        loaded = {target.name: target for scenario in scenarios for target in scenario.targets}
+        rss += [
+            f"RSS after load, {name}: {t.rss_mb():.0f} MB"
+            for name, t in loaded.items()
+            if name.startswith("project")
+        ]
+
+    mode = "quick" if quick else "full"
+    print(
+        f"\nBenchmark ({mode}): {os.cpu_count()} cores, wrk -t1 -c{CONNECTIONS}, "
+        f"{rounds} round(s) of {seconds} s per scenario and server, medians\n"
+    )
+    print("\n".join(table(scenarios)))
+    print()
+    print("\n".join(rss))
+    print(f"cold start to ready, memory:     {' '.join(f'{t:.2f}' for t in memory_starts)} s")
+    pg_figures = " ".join(f"{t:.2f}" for t in pg_starts)
+    print(f"cold start to ready, PostgreSQL: {pg_figures} s (the first one migrates)")
+    failed = sum(r.errors for s in scenarios for rs in s.results.values() for r in rs)
+    if failed:
+        raise SystemExit(f"{failed} requests failed during the benchmark")
+
+
+if __name__ == "__main__":
+    main()
