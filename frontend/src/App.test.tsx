@@ -93,16 +93,63 @@ describe("adding a task", () => {
     expect(api.requests).toHaveLength(before);
   });
 
-  it("keeps the text and says so when the server refuses", async () => {
+  it("keeps the text and says so when the server cannot be reached, after retrying", async () => {
     const api = new MockApi();
     const user = await renderApp();
-    api.failNext("POST", "network");
+    for (let n = 0; n < 3; n++) api.failNext("POST", "network");
 
     await user.type(newTaskField(), "Perdue ?{Enter}");
 
-    expect(await screen.findByRole("alert")).toHaveTextContent('Could not add "Perdue ?"');
+    expect(await screen.findByRole("alert", {}, { timeout: 3000 })).toHaveTextContent(
+      'Could not add "Perdue ?"',
+    );
     expect(newTaskField()).toHaveValue("Perdue ?");
     expect(titles()).not.toContain("Perdue ?");
+    expect(api.requests.filter((request) => request.method === "POST")).toHaveLength(3);
+  });
+
+  it("says so at once when the server refuses the task", async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+    api.failNext("POST", 422);
+
+    await user.type(newTaskField(), "Refusée{Enter}");
+
+    expect(await screen.findByRole("alert")).toHaveTextContent('Could not add "Refusée"');
+    expect(api.requests.filter((request) => request.method === "POST")).toHaveLength(1);
+  });
+
+  it("retries a create whose answer was lost with the same key: the task exists once", async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+    api.failNext("POST", "lost answer");
+
+    await user.type(newTaskField(), "Une seule fois{Enter}");
+
+    await waitFor(() => expect(titles()).toContain("Une seule fois"));
+    const posts = api.requests.filter((request) => request.method === "POST");
+    expect(posts).toHaveLength(2);
+    expect(posts[0]?.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-/);
+    expect(posts[1]?.key).toBe(posts[0]?.key);
+    expect(api.tasks.map((task) => task.title)).toEqual([
+      "Apprendre Docker",
+      "Configurer CI/CD",
+      "Une seule fois",
+    ]);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("sends a new key with each new task", async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+
+    await user.type(newTaskField(), "Une{Enter}");
+    await waitFor(() => expect(titles()).toContain("Une"));
+    await user.type(newTaskField(), "Deux{Enter}");
+    await waitFor(() => expect(titles()).toContain("Deux"));
+
+    const keys = api.requests.filter((r) => r.method === "POST").map((r) => r.key);
+    expect(new Set(keys).size).toBe(2);
   });
 });
 

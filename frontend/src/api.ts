@@ -61,8 +61,16 @@ async function describeError(response: Response): Promise<string> {
   return `The server answered ${response.status} ${response.statusText}`.trim();
 }
 
-function sendJson(method: string, body: unknown): RequestInit {
-  return { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+function sendJson(
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** The URL in a `Link: <url>; rel="next"` header, if any. */
@@ -83,8 +91,38 @@ export async function listTasks(url: string = FIRST_PAGE): Promise<TaskPage> {
   };
 }
 
-export async function createTask(title: string): Promise<Task> {
-  return (await (await call("/api/tasks", sendJson("POST", { title }))).json()) as Task;
+// A create that failed for want of an answer is sent again, with the same
+// Idempotency-Key: the server creates the task once, however many of the tries reach it.
+const CREATE_RETRY_DELAYS_MS = [300, 1_000];
+
+/** A random key for one create (RFC 4122 version 4 UUID), also where crypto.randomUUID
+ * is missing: plain-HTTP pages other than localhost. */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Worth another try with the same key: no answer, a busy or restarting server, or the
+ * first try still running (409). Any other refusal is final. */
+function worthRetrying(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  return error.status === null || [409, 502, 503, 504].includes(error.status);
+}
+
+export async function createTask(title: string, key = newIdempotencyKey()): Promise<Task> {
+  const request = sendJson("POST", { title }, { "Idempotency-Key": key });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await (await call("/api/tasks", request)).json()) as Task;
+    } catch (error) {
+      const delay = CREATE_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || !worthRetrying(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 export async function updateTask(id: number, changes: TaskChanges): Promise<Task> {

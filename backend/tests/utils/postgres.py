@@ -3,6 +3,7 @@
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
@@ -15,6 +16,7 @@ from psycopg import sql
 from sqlalchemy import make_url
 
 from tests.utils.network import free_port
+from tests.utils.polling import poll
 
 
 def find_bindir() -> Path:
@@ -35,9 +37,16 @@ def find_bindir() -> Path:
 
 
 class PostgresServer:
-    """One PostgreSQL cluster in a temporary directory, on a free loopback port."""
+    """One PostgreSQL cluster in a temporary directory, on a free loopback port.
 
-    def __init__(self) -> None:
+    For speed, commits return before their WAL is written (synchronous_commit=off): a
+    server crash may lose the last fraction of a second. `crash_safe=True` keeps every
+    acknowledged commit through a crash of PostgreSQL (not of the machine), as the
+    fault tests need.
+    """
+
+    def __init__(self, *, crash_safe: bool = False) -> None:
+        self.crash_safe = crash_safe
         self.bindir = find_bindir()
         self.port = free_port()
         self._root = Path(tempfile.mkdtemp(prefix="tasks-test-pg-"))
@@ -72,9 +81,10 @@ class PostgresServer:
         )
 
     def start(self) -> None:
+        synchronous_commit = "on" if self.crash_safe else "off"
         options = (
             f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            f"-c fsync=off -c synchronous_commit={synchronous_commit} -c full_page_writes=off"
         )
         self._run(
             "pg_ctl",
@@ -89,9 +99,27 @@ class PostgresServer:
         )
         self.running = True
 
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """pg_ctl stop: "fast" (clean), or "immediate" (no shutdown checkpoint, like a crash)."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "stop")
         self.running = False
+
+    def kill(self) -> None:
+        """kill -9 of the postmaster; its backends notice and exit on their own."""
+        postmaster = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGKILL)
+        self.running = False
+
+    def restart_after_crash(self, within: float = 30.0) -> None:
+        """start(), retried until the killed server's last processes have gone."""
+        poll(self._try_start, within=within, what="PostgreSQL restarted after a crash", every=0.2)
+
+    def _try_start(self) -> bool | None:
+        try:
+            self.start()
+        except subprocess.CalledProcessError:
+            return None
+        return True
 
     def remove(self) -> None:
         """Stop the server if it runs, and delete its files."""

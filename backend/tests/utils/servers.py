@@ -73,3 +73,5 @@ class UvicornServer:
 
     def stop(self, how: int = signal.SIGTERM) -> None:
         stop_process(self.process, how)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()

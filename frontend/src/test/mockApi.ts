@@ -6,7 +6,8 @@ import { HttpResponse, http, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
 import type { Task } from "../api";
 
-type Failure = { method: string; status: number | "network" };
+// "lost answer": the server does the work, then the connection drops before the answer.
+type Failure = { method: string; status: number | "network" | "lost answer" };
 type Body = { title?: string; done?: boolean };
 
 /** Started once for the whole test run (src/test/setup.ts). */
@@ -20,9 +21,11 @@ export class MockApi {
   storage: "memory" | "postgresql" = "memory";
   /** When true, every request fails as if the server could not be reached. */
   down = false;
-  requests: { method: string; url: string; body: unknown }[] = [];
+  requests: { method: string; url: string; body: unknown; key: string | null }[] = [];
   private lastId = 2;
   private failures: Failure[] = [];
+  /** Idempotency-Key -> the task it created, as the server replays it. */
+  private createdByKey = new Map<string, Task>();
 
   constructor() {
     server.use(http.all("/api/*", ({ request }) => this.answer(request)));
@@ -34,7 +37,7 @@ export class MockApi {
   }
 
   /** The next request with this method fails with `status`, or cannot reach the server. */
-  failNext(method: string, status: number | "network"): void {
+  failNext(method: string, status: Failure["status"]): void {
     this.failures.push({ method, status });
   }
 
@@ -42,18 +45,23 @@ export class MockApi {
     const url = new URL(request.url);
     const text = await request.text();
     const body: Body | undefined = text ? JSON.parse(text) : undefined;
-    this.requests.push({ method: request.method, url: url.pathname + url.search, body });
+    const key = request.headers.get("Idempotency-Key");
+    this.requests.push({ method: request.method, url: url.pathname + url.search, body, key });
     if (this.down) return HttpResponse.error();
     const failure = this.failures.findIndex((candidate) => candidate.method === request.method);
     if (failure >= 0) {
       const [{ status }] = this.failures.splice(failure, 1) as [Failure];
       if (status === "network") return HttpResponse.error();
+      if (status === "lost answer") {
+        this.route(request.method, url, body ?? {}, key);
+        return HttpResponse.error();
+      }
       return json({ detail: "Refused by the test" }, status);
     }
-    return this.route(request.method, url, body ?? {});
+    return this.route(request.method, url, body ?? {}, key);
   }
 
-  private route(method: string, url: URL, body: Body): Response {
+  private route(method: string, url: URL, body: Body, key: string | null): Response {
     if (url.pathname === "/api/health/ready") return json({ status: "ok", storage: this.storage });
     if (url.pathname === "/api/tasks" && method === "GET") {
       const limit = Number(url.searchParams.get("limit") ?? 100);
@@ -68,8 +76,11 @@ export class MockApi {
       return json(page, 200, headers);
     }
     if (url.pathname === "/api/tasks" && method === "POST") {
+      const replayed = key ? this.createdByKey.get(key) : undefined;
+      if (replayed) return json(replayed, 201, { "Idempotent-Replayed": "true" });
       const task = { id: ++this.lastId, title: String(body.title).trim(), done: false };
       this.tasks.push(task);
+      if (key) this.createdByKey.set(key, task);
       return json(task, 201);
     }
     const id = Number(url.pathname.split("/").at(-1));
