@@ -275,3 +275,56 @@ def axe_violations(page: Page) -> list[str]:
         ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
     )
     return list(results)
+
+
+def test_toggle_all_and_clear_done_act_on_all_250_tasks(app: WatchedPage, stack: AppStack) -> None:
+    page = app.page
+    with httpx.Client(base_url=stack.url) as client:
+        for number in range(250):
+            client.post("/api/tasks", json={"title": f"Tâche {number:03d}"}).raise_for_status()
+    page.reload()
+    expect(page.get_by_text("252 tasks left")).to_be_visible()
+    expect(task_titles(page)).to_have_count(100)  # one page loaded, the totals for all
+
+    page.get_by_role("checkbox", name="Mark all as done").check()
+    expect(page.get_by_text("0 tasks left")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Mark all as not done")).to_be_checked()
+    summary = httpx.get(f"{stack.url}/api/tasks/summary").json()
+    assert summary == {"total": 252, "done": 252, "open": 0}
+
+    page.get_by_role("button", name="Clear done").click()  # asks first: 152 not shown
+
+    expect(page.get_by_text("No tasks yet. Add one above.")).to_be_visible()
+    assert app.dialogs == ["Delete all 252 done tasks? 152 of them are not shown here."]
+    assert httpx.get(f"{stack.url}/api/tasks/summary").json()["total"] == 0
+    app.assert_clean()
+
+
+def test_two_tabs_stay_coherent_without_polling(
+    browser: Browser, app: WatchedPage, stack: AppStack
+) -> None:
+    first = app.page
+    context = browser.new_context(viewport=DESKTOP)
+    second = context.new_page()
+    second.goto(stack.url)
+    expect(task_titles(second)).to_have_text(DEMO)
+    requests: list[str] = []
+    second.on("request", lambda request: requests.append(request.url))
+
+    new_task_field(first).fill("Ajoutée dans le premier onglet")
+    new_task_field(first).press("Enter")
+    first.get_by_role("checkbox", name='Mark "Apprendre Docker" as done').check()
+    expect(first.get_by_text("2 tasks left")).to_be_visible()
+    second.wait_for_timeout(1000)
+    idle_requests = list(requests)  # the hidden tab asks nothing by itself
+    second.bring_to_front()
+    second.evaluate("window.dispatchEvent(new Event('focus'))")
+
+    expect(task_titles(second)).to_have_text([*DEMO, "Ajoutée dans le premier onglet"])
+    expect(second.get_by_text("2 tasks left")).to_be_visible()
+    expect(
+        second.get_by_role("checkbox", name='Mark "Apprendre Docker" as not done')
+    ).to_be_checked()
+    context.close()
+    assert idle_requests == []
+    app.assert_clean()

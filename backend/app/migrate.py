@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 # The newest migration in migrations/versions (tests/test_migrate.py keeps them equal).
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 # Any fixed number, the same in every replica: only one of them migrates at a time.
 MIGRATION_LOCK_ID = 20_260_001
 

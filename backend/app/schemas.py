@@ -118,3 +118,31 @@ class TaskUpdate(BaseModel):
         if not self.model_fields_set:
             raise ValueError("send at least one of: title, done")
         return self
+
+
+class TaskSummary(BaseModel):
+    """Totals over all tasks: GET /api/tasks/summary."""
+
+    total: int
+    done: int
+    open: int
+
+
+class TasksDeleted(BaseModel):
+    """What DELETE /api/tasks?done=true did."""
+
+    deleted: int
+
+
+class TasksUpdated(BaseModel):
+    """What PATCH /api/tasks did."""
+
+    updated: int
+
+
+class AllTasksUpdate(BaseModel):
+    """Body of PATCH /api/tasks: mark every task done, or every task not done."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    done: bool

@@ -186,6 +186,23 @@ def seed(url: str, count: int) -> None:
         connection.execute("VACUUM ANALYZE tasks")
 
 
+def timed_bulk_changes(target: Server) -> str:
+    """Seconds for PATCH /api/tasks {"done": true}, the same again, DELETE ?done=true."""
+    timings = []
+    with httpx.Client(base_url=target.url, timeout=600) as client:
+        for method, path, body in (
+            ("PATCH", "/api/tasks", {"done": True}),
+            ("PATCH", "/api/tasks", {"done": True}),
+            ("DELETE", "/api/tasks?done=true", None),
+        ):
+            started = time.monotonic()
+            response = client.request(method, path, json=body)
+            response.raise_for_status()
+            count = next(iter(response.json().values()))
+            timings.append(f"{method} {count:,} in {time.monotonic() - started:.2f} s")
+    return ", ".join(timings)
+
+
 def cold_starts(env: dict[str, str], runs: int) -> list[float]:
     """Seconds from `uvicorn main:app` starting to its first 200 on /api/health/ready."""
     timings = []
@@ -237,6 +254,7 @@ def main() -> None:
             return stack.enter_context(server(name, app, env, log_dir))
 
         scenarios: list[Scenario] = []
+        bulk_targets: list[Server] = []
         datasets: list[tuple[str, int]] = []
         rss: list[str] = []
         for size in sizes:
@@ -248,7 +266,7 @@ def main() -> None:
             memory = start(
                 f"project, memory {size:,}",
                 "bench.seeded_memory:app",
-                {"BENCH_TASKS": str(size - 2)},
+                {"BENCH_TASKS": str(size - 2), "MEMORY_MAX_TASKS": str(2 * size)},
             )
             rss += [
                 f"idle RSS, {project.name}: {project.rss_mb():.0f} MB",
@@ -265,7 +283,10 @@ def main() -> None:
                 Scenario(f"memory {size:,}: GET first page", first, [memory]),
                 Scenario(f"memory {size:,}: GET deep page", deep, [memory]),
                 Scenario(f"memory {size:,}: GET done=true, deep", f"{deep}&done=true", [memory]),
+                Scenario(f"PG {size:,}: GET summary", "/api/tasks/summary", [project]),
+                Scenario(f"memory {size:,}: GET summary", "/api/tasks/summary", [memory]),
             ]
+            bulk_targets.append(project)
             if size != sizes[0]:
                 continue
             # The yardsticks, and the scenarios measured once: on the smaller data set.
@@ -293,6 +314,9 @@ def main() -> None:
                 trim(*dataset)
 
         run_rounds(scenarios, rounds, seconds, reset)
+        # Last, as they change the data: every task done, again (nothing to change), then
+        # every done task deleted, each once, timed, on PostgreSQL.
+        bulk = [f"{target.name}: {timed_bulk_changes(target)}" for target in bulk_targets]
         loaded = {target.name: target for scenario in scenarios for target in scenario.targets}
         rss += [
             f"RSS after load, {name}: {t.rss_mb():.0f} MB"
@@ -308,6 +332,7 @@ def main() -> None:
     print("\n".join(table(scenarios)))
     print()
     print("\n".join(rss))
+    print("\n".join(f"bulk changes, {line}" for line in bulk))
     print(f"cold start to ready, memory:     {' '.join(f'{t:.2f}' for t in memory_starts)} s")
     pg_figures = " ".join(f"{t:.2f}" for t in pg_starts)
     print(f"cold start to ready, PostgreSQL: {pg_figures} s (the first one migrates)")

@@ -56,9 +56,9 @@ def test_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
     run_alembic(database_url, "upgrade", "head")
     after_second_upgrade = tables_and_tasks(database_url)
 
-    assert after_upgrade == ({"alembic_version", "tasks", "idempotency_keys"}, DEMO)
+    assert after_upgrade == ({"alembic_version", "tasks", "idempotency_keys", "task_counts"}, DEMO)
     assert after_downgrade == ({"alembic_version"}, [])
-    assert after_second_upgrade == ({"alembic_version", "tasks", "idempotency_keys"}, DEMO)
+    assert after_second_upgrade == ({"alembic_version", "tasks", "idempotency_keys", "task_counts"}, DEMO)
 
 
 def test_replicas_migrating_at_once_apply_the_schema_once(database_url: str) -> None:

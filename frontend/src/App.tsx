@@ -5,14 +5,25 @@ import { StorageNote } from "./components/StorageNote";
 import { TaskFilters } from "./components/TaskFilters";
 import { TaskFooter } from "./components/TaskFooter";
 import { TaskList } from "./components/TaskList";
+import { ToggleAll } from "./components/ToggleAll";
 import { matches, useFilter } from "./filter";
 import { useTasks } from "./useTasks";
 
 export function App() {
   const filter = useFilter();
   const list = useTasks();
+  const { summary } = list;
   const visible = list.tasks.filter((task) => matches(filter, task));
-  const doneCount = list.tasks.filter((task) => task.done).length;
+
+  function clearDone() {
+    // Done tasks further down the list, not loaded yet, are deleted too: say so first.
+    const unseen = summary.done - list.tasks.filter((task) => task.done).length;
+    if (unseen > 0) {
+      const question = `Delete all ${summary.done} done tasks? ${unseen} of them are not shown here.`;
+      if (!window.confirm(question)) return;
+    }
+    void list.clearDone();
+  }
 
   return (
     <main className="app">
@@ -32,9 +43,16 @@ export function App() {
       {list.load.status === "failed" && (
         <ErrorBanner message={list.load.message} onRetry={() => void list.reload()} />
       )}
-      {list.load.status === "ready" && (
+      {list.load.status === "ready" && summary.total === 0 && list.tasks.length === 0 && (
+        // No list and no footer when there is no task at all: a counter at 0 says nothing.
+        <p className="empty">No tasks yet. Add one above.</p>
+      )}
+      {list.load.status === "ready" && (summary.total > 0 || list.tasks.length > 0) && (
         <section aria-label="Task list">
-          <TaskFilters current={filter} />
+          <div className="list-controls">
+            <ToggleAll allDone={summary.open === 0} onChange={(done) => void list.setAll(done)} />
+            <TaskFilters current={filter} />
+          </div>
           <TaskList
             tasks={visible}
             filter={filter}
@@ -52,15 +70,7 @@ export function App() {
               {list.loadingMore ? "Loading…" : "Load more"}
             </button>
           )}
-          {/* With no task at all, a counter at 0 and a disabled button say nothing. */}
-          {list.tasks.length > 0 && (
-            <TaskFooter
-              left={list.tasks.length - doneCount}
-              complete={!list.hasMore}
-              doneCount={doneCount}
-              onClearDone={() => void list.clearDone()}
-            />
-          )}
+          <TaskFooter left={summary.open} doneCount={summary.done} onClearDone={clearDone} />
         </section>
       )}
     </main>

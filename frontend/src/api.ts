@@ -8,6 +8,7 @@ type Schemas = components["schemas"];
 export type Task = Schemas["Task"];
 export type TaskChanges = Partial<Pick<Task, "title" | "done">>;
 export type Storage = Schemas["Readiness"]["storage"];
+export type Summary = Schemas["TaskSummary"];
 export type TaskPage = { tasks: Task[]; next: string | null };
 
 export const PAGE_SIZE = 100;
@@ -131,6 +132,22 @@ export async function updateTask(id: number, changes: TaskChanges): Promise<Task
 
 export async function deleteTask(id: number): Promise<void> {
   await call(`/api/tasks/${id}`, { method: "DELETE" });
+}
+
+/** How many tasks there are, done and open: over all tasks, not only those loaded. */
+export async function getSummary(): Promise<Summary> {
+  return (await (await call("/api/tasks/summary")).json()) as Summary;
+}
+
+/** Delete every done task at once; returns how many were deleted. */
+export async function deleteDoneTasks(): Promise<number> {
+  const response = await call("/api/tasks?done=true", { method: "DELETE" });
+  return ((await response.json()) as Schemas["TasksDeleted"]).deleted;
+}
+
+/** Mark every task done (or not done) at once. */
+export async function setAllDone(done: boolean): Promise<void> {
+  await call("/api/tasks", sendJson("PATCH", { done }));
 }
 
 /** Where the backend keeps tasks, from its readiness check. */

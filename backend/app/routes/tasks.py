@@ -1,7 +1,8 @@
-"""The tasks resource: list (paginated), create, read, update, delete."""
+"""The tasks resource: list (paginated), create, read, update, delete; totals, and
+changes to all tasks at once."""
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import orjson
@@ -12,7 +13,16 @@ from app.routes.deps import StoreDep
 from app.routes.rendering import JSONBytes, task_json, tasks_json
 from app.routes.responses import BODY, CREATE, NOT_FOUND, UNAVAILABLE
 from app.routing import StrictJSONRoute
-from app.schemas import MAX_TASK_ID, Task, TaskCreate, TaskUpdate
+from app.schemas import (
+    MAX_TASK_ID,
+    AllTasksUpdate,
+    Task,
+    TaskCreate,
+    TasksDeleted,
+    TaskSummary,
+    TasksUpdated,
+    TaskUpdate,
+)
 from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 
 router = APIRouter(
@@ -69,6 +79,34 @@ async def list_tasks(
         # A path-absolute URL stays right behind any proxy, whatever host the client used.
         headers["Link"] = f'<{request.scope["path"]}?{urlencode(query)}>; rel="next"'
     return JSONBytes(tasks_json(page), headers=headers)
+
+
+@router.get("/summary", summary="How many tasks there are, done and open, over all tasks")
+async def task_summary(store: StoreDep) -> TaskSummary:
+    total, done = await store.summary()
+    return TaskSummary(total=total, done=done, open=total - done)
+
+
+@router.delete(
+    "",
+    summary="Delete every done task, at once",
+    description="`done=true` is required, so that no request deletes every task by mistake. "
+    "Deleting what is already gone deletes nothing: repeating it is harmless.",
+)
+async def delete_done_tasks(
+    store: StoreDep,
+    done: Annotated[Literal["true"], Query(description="Must be true: done tasks only")],
+) -> TasksDeleted:
+    return TasksDeleted(deleted=await store.delete_done())
+
+
+@router.patch(
+    "",
+    summary="Mark every task done, or every task not done, at once",
+    responses=BODY,
+)
+async def update_all_tasks(body: AllTasksUpdate, store: StoreDep) -> TasksUpdated:
+    return TasksUpdated(updated=await store.set_all_done(done=body.done))
 
 
 @router.post(

@@ -67,6 +67,15 @@ class TaskStore(Protocol):
         Raises IdempotencyKeyReusedError (another fingerprint) or IdempotencyKeyInUseError
         (the first request with this key has not finished)."""
 
+    async def summary(self) -> tuple[int, int]:
+        """(number of tasks, number of done tasks), over all tasks."""
+
+    async def delete_done(self) -> int:
+        """Delete every done task, at once; return how many there were."""
+
+    async def set_all_done(self, *, done: bool) -> int:
+        """Mark every task done (or not), at once; return how many changed."""
+
     async def update(self, *, task_id: int, title: str | None, done: bool | None) -> TaskRow | None:
         """Change the title and/or done (None keeps it); None when there is no such id."""
 

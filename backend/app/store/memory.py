@@ -99,6 +99,27 @@ class MemoryTaskStore:
             self._keys.popitem(last=False)
         return task, False
 
+    async def summary(self) -> tuple[int, int]:
+        return len(self._tasks), len(self._ids[True])
+
+    async def delete_done(self) -> int:
+        done = self._ids[True]
+        for task_id in done:
+            del self._tasks[task_id]
+        count = len(done)
+        done.clear()
+        return count
+
+    async def set_all_done(self, *, done: bool) -> int:
+        moving = self._ids[not done]
+        for task_id in moving:
+            _, title, _ = self._tasks[task_id]
+            self._tasks[task_id] = (task_id, title, done)
+        count = len(moving)
+        self._ids[done].update(moving)
+        moving.clear()
+        return count
+
     async def update(self, *, task_id: int, title: str | None, done: bool | None) -> TaskRow | None:
         task = self._tasks.get(task_id)
         if task is None:

@@ -44,6 +44,11 @@ UPDATE = (
     " WHERE id = %s RETURNING id, title, done"
 )
 DELETE = "DELETE FROM tasks WHERE id = %s"
+# Kept by triggers (migration 0005): one row, whatever the number of tasks.
+SUMMARY = "SELECT total, done FROM task_counts"
+# One statement each: atomic, whoever else writes at the same time.
+DELETE_DONE = "DELETE FROM tasks WHERE done"
+SET_ALL_DONE = "UPDATE tasks SET done = %s WHERE done <> %s"
 
 # Idempotent creates, in one transaction. A transaction-level advisory lock on the key
 # (namespace, hash) tells a second request with the same key, while the first is still
@@ -260,6 +265,24 @@ class PostgresTaskStore:
         settings = self._settings
         await connection.execute(FORGET_EXPIRED_KEYS, (settings.idempotency_key_ttl,))
         await connection.execute(FORGET_SURPLUS_KEYS, (settings.idempotency_max_keys,))
+
+    async def summary(self) -> tuple[int, int]:
+        async with self._connection() as connection:
+            cursor = await connection.execute(SUMMARY)
+            row = await cursor.fetchone()
+        assert row is not None  # the migration inserts the one row
+        return int(row[0]), int(row[1])
+
+    async def _count_changed(self, statement: str, params: tuple[Any, ...]) -> int:
+        async with self._connection() as connection:
+            cursor = await connection.execute(statement, params)
+            return cursor.rowcount
+
+    async def delete_done(self) -> int:
+        return await self._count_changed(DELETE_DONE, ())
+
+    async def set_all_done(self, *, done: bool) -> int:
+        return await self._count_changed(SET_ALL_DONE, (done, done))
 
     async def update(self, *, task_id: int, title: str | None, done: bool | None) -> TaskRow | None:
         return await self._fetch_one(UPDATE, (title, done, task_id))

@@ -1,11 +1,12 @@
-type Props = { left: number; complete: boolean; doneCount: number; onClearDone: () => void };
+type Props = { left: number; doneCount: number; onClearDone: () => void };
 
-/** "N tasks left" and "Clear done". */
-export function TaskFooter({ left, complete, doneCount, onClearDone }: Props) {
-  const count = `${left} ${left === 1 ? "task" : "tasks"} left`;
+/** "N tasks left" over all tasks, and "Clear done". */
+export function TaskFooter({ left, doneCount, onClearDone }: Props) {
   return (
     <footer className="task-footer">
-      <span aria-live="polite">{complete ? count : `${count} among those loaded`}</span>
+      <span aria-live="polite">
+        {left} {left === 1 ? "task" : "tasks"} left
+      </span>
       <button type="button" onClick={onClearDone} disabled={doneCount === 0}>
         Clear done
       </button>

@@ -50,6 +50,28 @@ export interface paths {
         put?: never;
         /** Create a task */
         post: operations["create_task"];
+        /**
+         * Delete every done task, at once
+         * @description `done=true` is required, so that no request deletes every task by mistake. Deleting what is already gone deletes nothing: repeating it is harmless.
+         */
+        delete: operations["delete_done_tasks"];
+        options?: never;
+        head?: never;
+        /** Mark every task done, or every task not done, at once */
+        patch: operations["update_all_tasks"];
+        trace?: never;
+    };
+    "/api/tasks/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many tasks there are, done and open, over all tasks */
+        get: operations["task_summary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -79,6 +101,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AllTasksUpdate
+         * @description Body of PATCH /api/tasks: mark every task done, or every task not done.
+         */
+        AllTasksUpdate: {
+            /** Done */
+            done: boolean;
+        };
         /**
          * ErrorMessage
          * @description An error other than invalid input: {"detail": "what went wrong"}.
@@ -145,6 +175,18 @@ export interface components {
             title: string;
         };
         /**
+         * TaskSummary
+         * @description Totals over all tasks: GET /api/tasks/summary.
+         */
+        TaskSummary: {
+            /** Done */
+            done: number;
+            /** Open */
+            open: number;
+            /** Total */
+            total: number;
+        };
+        /**
          * TaskUpdate
          * @description Body of PATCH /api/tasks/{id}: the fields to change, at least one.
          */
@@ -157,6 +199,22 @@ export interface components {
              * @example Apprendre Docker
              */
             title?: string;
+        };
+        /**
+         * TasksDeleted
+         * @description What DELETE /api/tasks?done=true did.
+         */
+        TasksDeleted: {
+            /** Deleted */
+            deleted: number;
+        };
+        /**
+         * TasksUpdated
+         * @description What PATCH /api/tasks did.
+         */
+        TasksUpdated: {
+            /** Updated */
+            updated: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -351,6 +409,142 @@ export interface operations {
             /** @description The in-memory store is full (MEMORY_MAX_TASKS) */
             507: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    delete_done_tasks: {
+        parameters: {
+            query: {
+                /** @description Must be true: done tasks only */
+                done: "true";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TasksDeleted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    update_all_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllTasksUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TasksUpdated"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    task_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSummary"];
+                };
+            };
+            /** @description The database is unavailable, or the server busy: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

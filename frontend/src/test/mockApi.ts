@@ -75,6 +75,20 @@ export class MockApi {
           : {};
       return json(page, 200, headers);
     }
+    if (url.pathname === "/api/tasks/summary") {
+      const done = this.tasks.filter((task) => task.done).length;
+      return json({ total: this.tasks.length, done, open: this.tasks.length - done });
+    }
+    if (url.pathname === "/api/tasks" && method === "DELETE") {
+      const before = this.tasks.length;
+      this.tasks = this.tasks.filter((task) => !task.done);
+      return json({ deleted: before - this.tasks.length });
+    }
+    if (url.pathname === "/api/tasks" && method === "PATCH") {
+      const changing = this.tasks.filter((task) => task.done !== body.done);
+      this.tasks = this.tasks.map((task) => ({ ...task, done: Boolean(body.done) }));
+      return json({ updated: changing.length });
+    }
     if (url.pathname === "/api/tasks" && method === "POST") {
       const replayed = key ? this.createdByKey.get(key) : undefined;
       if (replayed) return json(replayed, 201, { "Idempotent-Replayed": "true" });
