@@ -15,6 +15,7 @@ from app.store.tables import metadata
 from tests.utils.app import make_settings
 
 DEMO = [(1, "Apprendre Docker"), (2, "Configurer CI/CD")]
+TABLES = {"alembic_version", "tasks", "idempotency_keys", "task_counts"}
 
 
 def tables_and_tasks(url: str) -> tuple[set[str], list[tuple[int, str]]]:
@@ -56,9 +57,9 @@ def test_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
     run_alembic(database_url, "upgrade", "head")
     after_second_upgrade = tables_and_tasks(database_url)
 
-    assert after_upgrade == ({"alembic_version", "tasks", "idempotency_keys", "task_counts"}, DEMO)
+    assert after_upgrade == (TABLES, DEMO)
     assert after_downgrade == ({"alembic_version"}, [])
-    assert after_second_upgrade == ({"alembic_version", "tasks", "idempotency_keys", "task_counts"}, DEMO)
+    assert after_second_upgrade == (TABLES, DEMO)
 
 
 def test_replicas_migrating_at_once_apply_the_schema_once(database_url: str) -> None:
