@@ -156,16 +156,38 @@ def runtime_base(service: str) -> str:
     return os.environ.get(variable) or defaults.get(variable, source)
 
 
-def test_image_sizes(docker_stack: ComposeStack) -> None:
-    """Not a size test: prints each image's size and what the project adds to its base."""
-    for service in docker_stack.services():
-        if service["Service"] == "db":
-            continue
-        size = int(docker("image", "inspect", "--format", "{{.Size}}", service["Image"]))
-        base_image = runtime_base(service["Service"])
+# What the project adds to each image, and where to look for the largest parts of it.
+ADDED_PATHS = {
+    "backend": "/app/.venv/lib/python3*/site-packages/* /app/app /app/migrations",
+    "frontend": "/usr/share/nginx/html/* /usr/share/nginx/html/assets/* /etc/nginx/templates/*",
+}
+# The backend's budget over its base image (issue: at most 60 MB).
+BACKEND_ADDED_LIMIT_MB = 60
+
+
+def test_image_size_report(docker_stack: ComposeStack) -> None:
+    """Each image's size, its base's, what the project adds, and the ten largest parts."""
+    added_mb = {}
+    for service in ("backend", "frontend"):
+        image = next(s["Image"] for s in docker_stack.services() if s["Service"] == service)
+        size = int(docker("image", "inspect", "--format", "{{.Size}}", image))
+        base_image = runtime_base(service)
         base = int(docker("image", "inspect", "--format", "{{.Size}}", base_image))
-        print(
-            f"\n{service['Service']}: {size / 1e6:.1f} MB; {base_image}: {base / 1e6:.1f} MB; "
-            f"the project adds {(size - base) / 1e6:.1f} MB"
+        added_mb[service] = (size - base) / 1e6
+        largest = docker(
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            f"du -sk {ADDED_PATHS[service]} 2>/dev/null | sort -rn | head -n 10",
         )
-        assert size > base
+        print(
+            f"\n{service}: {size / 1e6:.1f} MB; base {base_image}: {base / 1e6:.1f} MB; "
+            f"the project adds {added_mb[service]:.1f} MB. Largest parts (KB):"
+        )
+        for line in largest.splitlines():
+            kilobytes, path = line.split(maxsplit=1)
+            print(f"  {int(kilobytes):>7}  {path}")
+    assert 0 < added_mb["frontend"] < added_mb["backend"] <= BACKEND_ADDED_LIMIT_MB
