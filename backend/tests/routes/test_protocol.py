@@ -53,7 +53,8 @@ async def test_a_body_that_is_not_json_gets_415(
 @pytest.mark.parametrize(
     ("path", "allowed"),
     [
-        ("/api/tasks", "GET, HEAD, POST"),
+        ("/api/tasks", "GET, HEAD, POST, PATCH, DELETE"),
+        ("/api/tasks/summary", "GET, HEAD"),
         ("/api/tasks/1", "GET, HEAD, PATCH, DELETE"),
         ("/api/health", "GET, HEAD"),
     ],
