@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def copy_of(service: str, tmp_path: Path) -> Path:
 
 
 def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text() + text)
+    """Add `text` and a marker of this run, so that no earlier build's cache fits."""
+    path.write_text(path.read_text() + text.replace("changed", f"changed {uuid.uuid4().hex}"))
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,7 @@ def append(path: Path, text: str) -> None:
         (
             "frontend",
             lambda c: append(c / "src" / "App.tsx", "// changed\n"),
-            lambda c: append(c / "bun.lock", "\n"),
+            lambda c: append(c / "bun.lock", "\n// changed\n"),
         ),
     ],
 )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.utils.reporting import report
 from tests.utils.servers import UvicornServer
 
 SEED = "20261129"  # the same cases every run
@@ -29,7 +30,9 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UvicornSe
         running.stop()
 
 
-def test_every_answer_matches_the_openapi_document(server: UvicornServer, tmp_path: Path) -> None:
+def test_every_answer_matches_the_openapi_document(
+    server: UvicornServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("st")),
@@ -51,7 +54,7 @@ def test_every_answer_matches_the_openapi_document(server: UvicornServer, tmp_pa
     output = result.stdout + result.stderr
 
     generated = re.search(r"(\d+) generated", output)
-    print(f"\nSchemathesis: {generated[0] if generated else '?'} cases, seed {SEED}")
+    report(capsys, f"\nSchemathesis: {generated[0] if generated else '?'} cases, seed {SEED}")
     assert result.returncode == 0, output[-6000:]
     assert generated is not None
     assert int(generated[1]) >= MINIMUM_CASES

@@ -27,6 +27,7 @@ import pytest
 from app.migrate import upgrade_to_head
 from tests.utils.app import make_settings
 from tests.utils.postgres import PostgresServer
+from tests.utils.reporting import report
 from tests.utils.servers import UvicornServer
 
 WRITERS = 20
@@ -130,7 +131,7 @@ def assert_nothing_lost_or_doubled(log: WriteLog, rows: Counter[str]) -> None:
 
 
 def test_writes_survive_postgresql_stopped_immediately_and_killed(
-    database: PostgresServer, backend: UvicornServer
+    database: PostgresServer, backend: UvicornServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outages: list[str] = []
 
@@ -152,13 +153,16 @@ def test_writes_survive_postgresql_stopped_immediately_and_killed(
     log = asyncio.run(write_under_faults(backend.url, faults, run=run))
     rows = rows_by_title(database, run)
 
-    print(f"\nPostgreSQL faults ({'; '.join(outages)}): {log.figures()}; rows {sum(rows.values())}")
+    report(
+        capsys,
+        f"\nPostgreSQL faults ({'; '.join(outages)}): {log.figures()}; rows {sum(rows.values())}",
+    )
     assert_nothing_lost_or_doubled(log, rows)
     assert log.failures  # the faults did hit the writers
 
 
 def test_writes_survive_the_backend_killed_and_restarted(
-    database: PostgresServer, backend: UvicornServer
+    database: PostgresServer, backend: UvicornServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def faults() -> None:
         await asyncio.sleep(6)
@@ -170,7 +174,7 @@ def test_writes_survive_the_backend_killed_and_restarted(
     log = asyncio.run(write_under_faults(backend.url, faults, run=run))
     rows = rows_by_title(database, run)
 
-    print(f"\nBackend kill -9 and restart: {log.figures()}; rows {sum(rows.values())}")
+    report(capsys, f"\nBackend kill -9 and restart: {log.figures()}; rows {sum(rows.values())}")
     assert_nothing_lost_or_doubled(log, rows)
     assert log.failures
 
@@ -206,7 +210,7 @@ def wrk_1000_connections(url: str, seconds: int) -> tuple[int, str | None, str |
 
 
 def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
-    backend: UvicornServer,
+    backend: UvicornServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Two rounds of 10 s: the first takes memory to its working size, the second must
     not add to it (a leak would)."""
@@ -225,19 +229,23 @@ def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
     after_second = rss_mb(backend.process.pid)
 
     for label, (requests, non_2xx, errors, p99) in (("first", first), ("second", second)):
-        print(
+        report(
+            capsys,
             f"\n1,000 connections, {label} 10 s: {requests} requests, non-2xx {non_2xx or 0}, "
-            f"socket errors {errors or 'none'}, p99 {p99}"
+            f"socket errors {errors or 'none'}, p99 {p99}",
         )
-    print(
+    report(
+        capsys,
         f"RSS: {idle:.0f} MB idle, {after_first:.0f} MB after the first round, "
-        f"{after_second:.0f} MB after the second"
+        f"{after_second:.0f} MB after the second",
     )
     assert (first[1], first[2], second[1], second[2]) == (None, None, None, None)
     assert after_second < after_first + 5
 
 
-def test_sigterm_lets_50_requests_in_flight_finish(backend: UvicornServer) -> None:
+def test_sigterm_lets_50_requests_in_flight_finish(
+    backend: UvicornServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     """50 POSTs whose bodies are half sent when SIGTERM arrives: every one is answered."""
     body = json.dumps({"title": "envoyée pendant l'arrêt"}).encode()
     head = (
@@ -261,5 +269,5 @@ def test_sigterm_lets_50_requests_in_flight_finish(backend: UvicornServer) -> No
     backend.process.wait(timeout=15)
 
     statuses = Counter(answer.split(b" ")[1].decode() for answer in answers if answer)
-    print(f"\nSIGTERM with 50 requests in flight: answers {dict(statuses)}")
+    report(capsys, f"\nSIGTERM with 50 requests in flight: answers {dict(statuses)}")
     assert statuses == {"201": 50}
