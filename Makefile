@@ -62,6 +62,14 @@ logs: ## docker compose logs --follow
 	@scripts/require-docker
 	docker compose logs --follow
 
+.PHONY: backup
+backup: ## A pg_dump of the compose stack's database, to backups/ (git-ignored)
+	@scripts/backup
+
+.PHONY: restore
+restore: ## Load a backup into the running stack: make restore FILE=backups/... [FORCE=1]
+	@FORCE=$(FORCE) scripts/restore "$(FILE)"
+
 .PHONY: migrate
 migrate: setup ## Apply database migrations to DATABASE_URL and exit
 	@cd backend && uv run python -m app.migrate
