@@ -2,7 +2,6 @@
 Needs a Docker engine; uses port 8000 on this machine, as the course does."""
 
 import json
-import os
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ import httpx
 import pytest
 from tests.utils.polling import wait_for_http
 
+from docker_builds import buildkit_env, stand_in_build_args
 from local_stack import ROOT
 
 pytestmark = pytest.mark.stack
@@ -21,15 +21,6 @@ DEMO = [
 ]
 
 
-def course_env() -> dict[str, str]:
-    """The environment the commands run in. On a test machine whose docker client has no
-    BuildKit (no buildx), one that has goes first on the PATH (see .ci/docker.sh)."""
-    env = dict(os.environ)
-    if env.get("BUILDKIT_CLIENT_DIR"):
-        env["PATH"] = f"{env['BUILDKIT_CLIENT_DIR']}:{env['PATH']}"
-    return env
-
-
 def run(command: str, *, cwd: str = ".") -> str:
     """One of the course's commands, through a shell, exactly as written."""
     # A shell, since the course's commands are shell lines (2>&1 and all).
@@ -37,23 +28,12 @@ def run(command: str, *, cwd: str = ".") -> str:
         command,
         shell=True,
         cwd=ROOT / cwd,
-        env=course_env(),
+        env=buildkit_env(),
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, f"`{command}` failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
-
-
-def stand_in_build_args() -> str:
-    """Nothing where a registry answers. On a machine where none does, the stand-in base
-    images that .ci/standin-images chose, as build arguments (the only change made)."""
-    names = ("PYTHON_IMAGE", "UV_IMAGE")
-    return "".join(
-        f" --build-arg {name}={shlex.quote(os.environ[name])}"
-        for name in names
-        if os.environ.get(name)
-    )
 
 
 @pytest.fixture
@@ -66,7 +46,9 @@ def clean_engine() -> Iterator[None]:
 
 @pytest.mark.usefixtures("clean_engine")
 def test_build_run_curl_logs_exec_stop_rm_as_the_course_types_them() -> None:
-    run(f"docker build -t mon-app:1.0 .{stand_in_build_args()}", cwd="backend")
+    # As typed; where no registry answers, the stand-in base images are added (only that).
+    extra = "".join(f" {shlex.quote(argument)}" for argument in stand_in_build_args())
+    run(f"docker build -t mon-app:1.0 .{extra}", cwd="backend")
     run("docker run -d -p 8000:8000 --name mon-backend mon-app:1.0")
     wait_for_http("http://localhost:8000/api/health", within=30)
 

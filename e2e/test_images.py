@@ -3,7 +3,6 @@ of their own, rebuilt when the lock file changes and not when the code does; and
 .dockerignore keeps secrets, history, local environments and tests out. Needs a Docker
 engine; builds copies of backend/ and frontend/ in temporary folders."""
 
-import os
 import shutil
 import subprocess
 import time
@@ -13,21 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from docker_builds import buildkit_env, stand_in_build_args
 from local_stack import ROOT
 
 pytestmark = pytest.mark.stack
 
-# Where no registry answers, the stand-in base images chosen by .ci/standin-images.
-BASE_IMAGE_ARGS = ("PYTHON_IMAGE", "UV_IMAGE", "BUN_IMAGE", "NGINX_IMAGE")
-
 
 def docker_build(context: Path, tag: str, target: str | None = None) -> tuple[str, float]:
     """`docker build` with BuildKit; returns the image id and the seconds it took."""
-    env = dict(os.environ)
-    if env.get("BUILDKIT_CLIENT_DIR"):  # a client without buildx: see .ci/docker.sh
-        env["PATH"] = f"{env['BUILDKIT_CLIENT_DIR']}:{env['PATH']}"
-    command = ["docker", "build", "--quiet", "-t", tag]
-    command += [f"--build-arg={name}={env[name]}" for name in BASE_IMAGE_ARGS if env.get(name)]
+    env = buildkit_env()
+    command = ["docker", "build", "--quiet", "-t", tag, *stand_in_build_args()]
     if target:
         command += ["--target", target]
     started = time.monotonic()

@@ -9,7 +9,6 @@ table is printed: req/s, p50, p99, CPU ms per request, ratio to the baseline, lo
 
 import argparse
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ import psycopg
 
 from app.migrate import upgrade_to_head
 from tests.utils.app import make_settings
+from tests.utils.load import rss_mb, run_wrk
 from tests.utils.network import free_port
 from tests.utils.polling import wait_for_http
 from tests.utils.postgres import fresh_database, running_server
@@ -49,8 +49,7 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
     def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024  # type: ignore[index]
+        return rss_mb(self.process.pid)
 
 
 @contextmanager
@@ -83,37 +82,25 @@ class Result:
     load: float
 
 
-def _ms(value: str) -> float:
-    """wrk's latency figures (950.00us, 1.20ms, 1.01s, 1.02m) in milliseconds."""
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
-    if match is None:
-        raise ValueError(f"unexpected latency from wrk: {value!r}")
-    return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[match[2]]
-
-
 def wrk(target: Server, path: str, seconds: float, script: str | None) -> Result:
     """One wrk run against `target`; CPU is the server's own, per request."""
-    # One wrk thread is plenty for these rates, and leaves the second core to the server.
-    command = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency"]
-    if script:
-        command += ["-s", str(WRK_SCRIPTS / script)]
     load = os.getloadavg()[0]
     cpu_before = target.cpu_seconds()
-    output = subprocess.run(
-        [*command, target.url + path], check=True, capture_output=True, text=True
-    ).stdout
-    cpu = target.cpu_seconds() - cpu_before
-    requests = int(re.search(r"(\d+) requests in", output)[1])  # type: ignore[index]
-    errors = sum(
-        int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?): (\d+)", output)
+    # One wrk thread is plenty for these rates, and leaves the second core to the server.
+    run = run_wrk(
+        target.url + path,
+        connections=CONNECTIONS,
+        seconds=seconds,
+        script=WRK_SCRIPTS / script if script else None,
     )
+    cpu = target.cpu_seconds() - cpu_before
     return Result(
-        requests=requests,
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
-        p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)[1]),  # type: ignore[index]
-        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)[1]),  # type: ignore[index]
-        cpu_ms=cpu * 1000 / max(requests, 1),
-        errors=errors,
+        requests=run.requests,
+        rps=run.rps,
+        p50_ms=run.p50_ms,
+        p99_ms=run.p99_ms,
+        cpu_ms=cpu * 1000 / max(run.requests, 1),
+        errors=run.failures,
         load=load,
     )
 

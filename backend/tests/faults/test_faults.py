@@ -8,11 +8,9 @@ once get no 5xx; SIGTERM lets every request in flight finish. Each test prints f
 
 import asyncio
 import json
-import re
 import resource
 import signal
 import socket
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -26,6 +24,7 @@ import pytest
 
 from app.migrate import upgrade_to_head
 from tests.utils.app import make_settings
+from tests.utils.load import WrkRun, rss_mb, run_wrk
 from tests.utils.postgres import PostgresServer
 from tests.utils.reporting import report
 from tests.utils.servers import UvicornServer
@@ -179,36 +178,6 @@ def test_writes_survive_the_backend_killed_and_restarted(
     assert log.failures
 
 
-def rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(r"VmRSS:\s+(\d+)", status)
-    assert match is not None
-    return int(match[1]) / 1024
-
-
-def wrk_1000_connections(url: str, seconds: int) -> tuple[int, str | None, str | None, str]:
-    """(requests, non-2xx count, socket errors, p99) of one wrk run with 1,000 connections."""
-    output = subprocess.run(
-        ["wrk", "-t", "2", "-c", "1000", "-d", f"{seconds}s", "--timeout", "30s", "--latency", url],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-    ).stdout
-    requests = re.search(r"(\d+) requests in", output)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: (.*)", output)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    assert requests is not None, output
-    assert p99 is not None, output
-    return (
-        int(requests[1]),
-        non_2xx[1] if non_2xx else None,
-        errors[1] if errors else None,
-        p99[1],
-    )
-
-
 def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
     backend: UvicornServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -222,24 +191,28 @@ def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
     assert backend.process is not None
     url = f"{backend.url}/api/tasks?limit=20"
 
+    def burst() -> WrkRun:
+        return run_wrk(url, connections=1000, threads=2, seconds=10, timeout="30s")
+
     idle = rss_mb(backend.process.pid)
-    first = wrk_1000_connections(url, 10)
+    first = burst()
     after_first = rss_mb(backend.process.pid)
-    second = wrk_1000_connections(url, 10)
+    second = burst()
     after_second = rss_mb(backend.process.pid)
 
-    for label, (requests, non_2xx, errors, p99) in (("first", first), ("second", second)):
+    for label, run in (("first", first), ("second", second)):
         report(
             capsys,
-            f"\n1,000 connections, {label} 10 s: {requests} requests, non-2xx {non_2xx or 0}, "
-            f"socket errors {errors or 'none'}, p99 {p99}",
+            f"\n1,000 connections, {label} 10 s: {run.requests} requests, non-2xx {run.non_2xx}, "
+            f"socket errors {run.socket_errors or 'none'}, p99 {run.p99_ms / 1000:.2f}s",
         )
     report(
         capsys,
         f"RSS: {idle:.0f} MB idle, {after_first:.0f} MB after the first round, "
         f"{after_second:.0f} MB after the second",
     )
-    assert (first[1], first[2], second[1], second[2]) == (None, None, None, None)
+    assert (first.non_2xx, first.socket_errors) == (0, None)
+    assert (second.non_2xx, second.socket_errors) == (0, None)
     assert after_second < after_first + 5
 
 
