@@ -132,3 +132,29 @@ def test_backend_down_gives_json_503_then_recovers(
     assert down.headers["retry-after"] == "5"
     assert_security_headers(down)
     assert after.status_code == 200
+
+
+def test_the_backend_metrics_are_not_served_through_nginx(
+    http: httpx.Client, shared_stack: LocalStack
+) -> None:
+    assert httpx.get(f"{shared_stack.backend.url}/metrics").status_code == 200  # it has them
+    response = http.get("/metrics")
+
+    assert response.status_code == 404
+    assert "http_requests_total" not in response.text
+
+
+def test_nginx_counters_are_on_the_status_port_only(
+    http: httpx.Client, shared_stack: LocalStack
+) -> None:
+    http.get("/api/health")
+    status = httpx.get(f"{shared_stack.nginx.status_url}/stub_status")
+
+    assert status.status_code == 200
+    counters = re.search(r"Active connections: (\d+).*?(\d+) \d+ \d+", status.text, re.S)
+    assert counters is not None, status.text
+    active, accepts = counters.groups()
+    assert int(active) >= 1
+    assert int(accepts) >= 1
+    assert httpx.get(f"{shared_stack.nginx.status_url}/").status_code == 404
+    assert "Active connections" not in http.get("/stub_status").text  # the app's page there

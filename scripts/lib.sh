@@ -99,3 +99,19 @@ ensure_chromium() {
   if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then return 0; fi
   ensure_debian_packages chromium
 }
+
+# promtool (Prometheus's checker of configs and rules), taken out of Debian's prometheus
+# package without installing the package, which would start a Prometheus on this machine.
+ensure_promtool() {
+  [ -x "$TOOLS/bin/promtool" ] && return 0
+  command -v apt-get >/dev/null || { missing "promtool (from Debian's prometheus package)"; return 1; }
+  say "Extracting promtool from Debian's prometheus package into .tools/"
+  local dir; dir="$(mktemp -d)"
+  if ! (cd "$dir" && apt-get download -qq prometheus 2>/dev/null); then
+    apt-get update -qq && (cd "$dir" && apt-get download -qq prometheus)
+  fi
+  dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root"
+  mkdir -p "$TOOLS/bin"
+  install -m 0755 "$dir/root/usr/bin/promtool" "$TOOLS/bin/promtool"
+  rm -rf "$dir"
+}

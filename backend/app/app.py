@@ -1,5 +1,7 @@
 """create_app(): wiring of settings, storage, routes, middleware and error handlers."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,11 +10,29 @@ from fastapi import FastAPI
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logs import configure_logging
+from app.metrics import (
+    METRICS_PATH,
+    MetricsMiddleware,
+    forget_this_process,
+    metrics_endpoint,
+    record_build,
+    record_store_state,
+)
 from app.middleware import BodySizeLimitMiddleware, HeadAsGetMiddleware, RequestLogMiddleware
 from app.routes import routers
+from app.store import TaskStore
 from app.store.factory import build_store
 
 MAX_BODY_BYTES = 64 * 1024
+# Seconds between two samples of the store's gauges besides scrapes (with several
+# workers, a scrape reaches one of them; the others' figures come from here).
+METRICS_SAMPLE_INTERVAL = 5.0
+
+
+async def _sample_store_state(store: TaskStore) -> None:
+    while True:
+        record_store_state(store)
+        await asyncio.sleep(METRICS_SAMPLE_INTERVAL)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,10 +47,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = build_store(settings)
         app.state.store = store
         await store.start()
+        sampler = None
+        if settings.metrics_enabled:
+            record_build(
+                version=settings.app_version, revision=settings.app_revision, storage=store.kind
+            )
+            sampler = asyncio.create_task(_sample_store_state(store), name="sample-metrics")
         try:
             yield
         finally:
             # Runs after uvicorn has let in-flight requests finish (graceful shutdown).
+            if sampler is not None:
+                sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampler
+                forget_this_process()
             await store.close()
 
     app = FastAPI(
@@ -54,6 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(HeadAsGetMiddleware)
+    if settings.metrics_enabled:
+        # Not under /api: the frontend's nginx forwards /api only (see frontend/nginx.conf).
+        app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
+        # Outside HeadAsGet, so that a HEAD is counted as one.
+        app.add_middleware(MetricsMiddleware)
     # Outermost: it times and logs everything, 413s included.
     app.add_middleware(RequestLogMiddleware)
     return app

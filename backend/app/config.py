@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # a task): one more gets a 507, never an out-of-memory kill.
     memory_max_tasks: int = Field(default=100_000, ge=2)
 
+    # GET /metrics for Prometheus, and the per-request counting behind it.
+    metrics_enabled: bool = True
+    # What the running code was built from, for tasks_build_info (the image sets both).
+    app_version: str = "dev"
+    app_revision: str = "unknown"
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # auto: readable on a terminal, one JSON object a line otherwise (containers).
     log_format: Literal["auto", "json", "console"] = "auto"

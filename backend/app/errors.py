@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.metrics import STORE_ERRORS
 from app.store import StoreFullError, StoreOverloadedError, StoreUnavailableError
 
 # Seconds a client should wait before retrying when the database is unavailable.
@@ -25,9 +26,11 @@ log = logging.getLogger(__name__)
 async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
     # Two different things for an operator: a busy backend, or a database that is down.
     if isinstance(error, StoreOverloadedError):
+        STORE_ERRORS.labels("overload").inc()
         log.warning("storage overloaded: %s", error)
         detail = "The server is busy; retry later."
     else:
+        STORE_ERRORS.labels("outage").inc()
         log.warning("storage unavailable: %s", error)
         detail = "The database is unavailable; retry later."
     return JSONResponse(
@@ -38,6 +41,7 @@ async def _store_unavailable(request: Request, error: Exception) -> JSONResponse
 
 
 async def _store_full(request: Request, error: Exception) -> JSONResponse:
+    STORE_ERRORS.labels("full").inc()
     log.warning("storage full: %s", error)
     return JSONResponse({"detail": str(error)}, status_code=status.HTTP_507_INSUFFICIENT_STORAGE)
 

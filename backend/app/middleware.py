@@ -72,7 +72,11 @@ class HeadAsGetMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        as_get = {**scope, "method": "GET"}
+        await self.app(as_get, receive, send_headers_only)
+        # The route it matched, for the metrics middleware outside this one.
+        if "route" in as_get:
+            scope["route"] = as_get["route"]
 
 
 class BodySizeLimitMiddleware:

@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from app.metrics import IDEMPOTENT_REPLAYS
 from app.routes.deps import StoreDep
 from app.routes.rendering import JSONBytes, task_json, tasks_json
 from app.routes.responses import BODY, CREATE, NOT_FOUND, UNAVAILABLE
@@ -149,6 +150,7 @@ async def create_task(
                 ]
             ) from None
         if replayed:
+            IDEMPOTENT_REPLAYS.inc()
             headers["Idempotent-Replayed"] = "true"
     headers["Location"] = f"/api/tasks/{task[0]}"
     return JSONBytes(task_json(task), status_code=status.HTTP_201_CREATED, headers=headers)

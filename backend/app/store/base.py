@@ -1,7 +1,7 @@
 """The TaskStore interface that routes depend on, whichever storage is behind it."""
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 # What fresh storage holds: the course's two demo tasks, ids 1 and 2.
 DEMO_TASKS: tuple[str, ...] = ("Apprendre Docker", "Configurer CI/CD")
@@ -11,6 +11,15 @@ StorageKind = Literal["memory", "postgresql"]
 # A task as stores hand it over: (id, title, done). A plain tuple, as the database driver
 # returns rows: turning every row into an object would cost more than the query.
 TaskRow = tuple[int, str, bool]
+
+
+class PoolStats(NamedTuple):
+    """The database connection pool at one moment, for the metrics."""
+
+    open: int  # connections open
+    in_use: int  # lent to requests
+    waiting: int  # requests waiting for one
+    max: int  # how many it may open
 
 
 class StoreUnavailableError(Exception):
@@ -49,6 +58,9 @@ class TaskStore(Protocol):
 
     def problem(self) -> str | None:
         """When not ready, what is wrong, in words fit for a readiness probe."""
+
+    def pool_stats(self) -> PoolStats | None:
+        """The connection pool's figures, or None for a store without one."""
 
     async def list(self, *, done: bool | None, after_id: int, limit: int) -> Sequence[TaskRow]:
         """Up to `limit` tasks with id greater than `after_id`, ordered by id."""

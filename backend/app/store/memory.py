@@ -11,6 +11,7 @@ from sortedcontainers import SortedList
 from app.store.base import (
     DEMO_TASKS,
     IdempotencyKeyReusedError,
+    PoolStats,
     StorageKind,
     StoreFullError,
     TaskRow,
@@ -57,6 +58,9 @@ class MemoryTaskStore:
         return True
 
     def problem(self) -> str | None:
+        return None
+
+    def pool_stats(self) -> PoolStats | None:
         return None
 
     def _ids_after(self, done: bool | None, after_id: int) -> Iterator[int]:

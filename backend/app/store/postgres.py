@@ -23,6 +23,7 @@ from app.migrate import describe, prepare_schema
 from app.store.base import (
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
+    PoolStats,
     StorageKind,
     StoreOverloadedError,
     StoreUnavailableError,
@@ -144,6 +145,16 @@ class PostgresTaskStore:
 
     def problem(self) -> str | None:
         return self._problem
+
+    def pool_stats(self) -> PoolStats | None:
+        stats = self._pool.get_stats()  # psycopg_pool's own counters; get_ does not reset
+        size = stats.get("pool_size", 0)
+        return PoolStats(
+            open=size,
+            in_use=size - stats.get("pool_available", 0),
+            waiting=stats.get("requests_waiting", 0),
+            max=self._pool.max_size,
+        )
 
     async def _watch(self) -> None:
         timeout = self._settings.startup_timeout or None

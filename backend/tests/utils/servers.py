@@ -40,6 +40,7 @@ class UvicornServer:
         log: Path | None = None,
         env: dict[str, str] | None = None,
         graceful_seconds: int = 5,
+        workers: int = 1,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -47,6 +48,7 @@ class UvicornServer:
         self.log = log
         self.extra_env = env or {}
         self.graceful_seconds = graceful_seconds
+        self.workers = workers
         self.process: subprocess.Popen[str] | None = None
 
     def start(self, *, use_database: bool = True, wait_path: str = "/api/health/ready") -> None:
@@ -60,6 +62,7 @@ class UvicornServer:
             output = self.log.open("a")
         command = [sys.executable, "-m", "uvicorn", "main:app", "--port", str(self.port)]
         command += ["--timeout-graceful-shutdown", str(self.graceful_seconds)]
+        command += ["--workers", str(self.workers)] if self.workers > 1 else []
         self.process = subprocess.Popen(
             command, cwd=BACKEND_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
         )
