@@ -24,6 +24,10 @@ test: ## Run every check and test (installs what they need)
 bench: ## The backend's benchmark: req/s, latency, CPU per request (QUICK=1: seconds)
 	@scripts/bench $(if $(QUICK),--quick)
 
+.PHONY: load
+load: ## Load test the running app with Locust (USERS=20 DURATION=30s HOST=http://127.0.0.1:8000)
+	@scripts/load "$(or $(USERS),20)" "$(or $(DURATION),30s)" "$(or $(HOST),http://127.0.0.1:8000)"
+
 .PHONY: test-backend
 test-backend: ## Backend only: ruff, mypy, pytest on both stores
 	@scripts/test backend

@@ -34,6 +34,7 @@ class Nginx:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.status_url = f"http://127.0.0.1:{free_port()}"
+        self.api_url = f"http://127.0.0.1:{free_port()}"
         # A copy of dist/ in the work folder, which nginx's unprivileged workers can read
         # wherever the checkout is (a private home or temporary folder, say).
         html = work_dir / "html"
@@ -44,6 +45,7 @@ class Nginx:
             NGINX_RESOLVER="127.0.0.1",
             NGINX_ROOT=str(html),
             NGINX_STATUS_PORT=self.status_url.rsplit(":", 1)[1],
+            NGINX_API_PORT=self.api_url.rsplit(":", 1)[1],
         )
         (work_dir / "site.conf").write_text(site)
         (work_dir / "nginx.conf").write_text(

@@ -14,7 +14,8 @@ RUN groupadd --system --gid 101 nginx \
  && echo '<h1>nginx stand-in</h1>' > /usr/share/nginx/html/index.html \
  && chown -R nginx:nginx /etc/nginx/conf.d /usr/share/nginx/html
 COPY nginx/nginx.conf /etc/nginx/nginx.conf
-COPY nginx/default.conf /etc/nginx/conf.d/default.conf
+# Owned by nginx, as in the real image: the entrypoint renders the template over it.
+COPY --chown=101:101 nginx/default.conf /etc/nginx/conf.d/default.conf
 COPY nginx/docker-entrypoint.sh /docker-entrypoint.sh
 COPY nginx/20-envsubst-on-templates.sh /docker-entrypoint.d/
 EXPOSE 8080

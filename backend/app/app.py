@@ -18,7 +18,12 @@ from app.metrics import (
     record_build,
     record_store_state,
 )
-from app.middleware import BodySizeLimitMiddleware, HeadAsGetMiddleware, RequestLogMiddleware
+from app.middleware import (
+    BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
+    RequestLogMiddleware,
+    ServedByMiddleware,
+)
 from app.routes import routers
 from app.store import TaskStore
 from app.store.factory import build_store
@@ -90,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
         # Outside HeadAsGet, so that a HEAD is counted as one.
         app.add_middleware(MetricsMiddleware)
+    if settings.served_by_header:
+        app.add_middleware(ServedByMiddleware)
     # Outermost: it times and logs everything, 413s included.
     app.add_middleware(RequestLogMiddleware)
     return app

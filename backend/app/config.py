@@ -1,9 +1,11 @@
 """Every setting of the backend, read once from environment variables."""
 
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Self
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +18,10 @@ class Settings(BaseSettings):
     # Unset: tasks live in memory. Set (postgresql://user:pass@host:5432/db): PostgreSQL.
     # A SecretStr so that the password never shows in a log line or a repr.
     database_url: SecretStr | None = None
+    # A file holding the database password (a Docker or Kubernetes secret, mounted at
+    # /run/secrets/...): it goes into DATABASE_URL in place of any password there, so that
+    # no environment variable carries it.
+    database_password_file: Path | None = None
     # Apply pending Alembic migrations at start-up (under an advisory lock).
     # Turn off when a one-shot `python -m app.migrate` step does it instead.
     migrate_on_start: bool = True
@@ -51,9 +57,30 @@ class Settings(BaseSettings):
     app_version: str = "dev"
     app_revision: str = "unknown"
 
+    # X-Served-By: <hostname> on every response, to see which replica answered behind a
+    # load balancer. Off by default: it tells clients the names of internal hosts.
+    served_by_header: bool = False
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # auto: readable on a terminal, one JSON object a line otherwise (containers).
     log_format: Literal["auto", "json", "console"] = "auto"
+
+    @model_validator(mode="after")
+    def _password_from_file(self) -> Self:
+        if self.database_url is None or self.database_password_file is None:
+            return self
+        try:
+            password = self.database_password_file.read_text().rstrip("\r\n")
+        except OSError as error:
+            raise ValueError(f"DATABASE_PASSWORD_FILE cannot be read: {error}") from None
+        url = urlsplit(self.database_url.get_secret_value())
+        if not url.username:
+            raise ValueError("DATABASE_URL needs a user name to go with DATABASE_PASSWORD_FILE")
+        host = url.netloc.rpartition("@")[2]
+        user = url.netloc.rpartition("@")[0].partition(":")[0]  # as written (percent-encoded)
+        netloc = f"{user}:{quote(password, safe='')}@{host}"
+        self.database_url = SecretStr(urlunsplit(url._replace(netloc=netloc)))
+        return self
 
 
 @lru_cache

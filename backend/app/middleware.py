@@ -1,8 +1,9 @@
 """ASGI middleware: a request id and one log line per request; HEAD as GET; a cap on body
-size."""
+size; which replica answered."""
 
 import os
 import re
+import socket
 import time
 
 import structlog
@@ -114,3 +115,24 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+class ServedByMiddleware:
+    """X-Served-By: this host's name (a container's is its id, as `docker ps` shows it), so
+    that one can see a load balancer spread requests over replicas."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.hostname = socket.gethostname()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_host(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Served-By"] = self.hostname
+            await send(message)
+
+        await self.app(scope, receive, send_with_host)

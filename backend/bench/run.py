@@ -280,6 +280,9 @@ def main() -> None:
             bare = start("bare ASGI", "bench.baselines.bare_asgi:app", db)
             course = start("course solution", "bench.baselines.course_solution:app", db)
             quiet = start("project, request log off", "main:app", {**db, "LOG_LEVEL": "warning"})
+            unmetered = start(
+                "project, metrics off", "main:app", {**db, "METRICS_ENABLED": "false"}
+            )
             first_page.targets += [bare, course]
             scenarios += [
                 Scenario(
@@ -287,6 +290,12 @@ def main() -> None:
                     first,
                     [project, quiet],
                     baseline=quiet.name,
+                ),
+                Scenario(
+                    f"PG {size:,}: GET first page, metrics on/off",
+                    first,
+                    [project, unmetered],
+                    baseline=unmetered.name,
                 ),
                 Scenario("GET /api/health", "/api/health", [project]),
                 Scenario("GET /api/health/ready", "/api/health/ready", [project]),

@@ -1,8 +1,10 @@
 """DATABASE_URL handling: the forms compose and users pass, and the secret stays secret."""
 
+from pathlib import Path
+
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 from app.db import DatabaseUrlError, conninfo, sqlalchemy_url
@@ -60,3 +62,40 @@ def test_an_empty_database_url_means_memory(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DATABASE_URL", "")
 
     assert Settings().database_url is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://tasks@db:5432/tasks", "postgresql://tasks:old@db:5432/tasks?sslmode=disable"],
+)
+def test_the_password_file_supplies_the_password(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "postgres_password"
+    awkward = "p@ss:w/rd?#%"  # every character a URL gives a meaning to
+    secret.write_text(awkward + "\n")  # as `echo` writes it: the newline is not part of it
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_PASSWORD_FILE", str(secret))
+
+    settings = Settings()
+
+    assert settings.database_url is not None
+    parts = conninfo_to_dict(conninfo(settings.database_url))
+    assert parts["password"] == awkward
+    assert (parts["user"], parts["host"], parts["port"], parts["dbname"]) == (
+        "tasks",
+        "db",
+        "5432",
+        "tasks",
+    )
+    assert "p@ss" not in repr(settings)
+
+
+def test_an_unreadable_password_file_stops_the_start_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tasks@db/tasks")
+    monkeypatch.setenv("DATABASE_PASSWORD_FILE", str(tmp_path / "missing"))
+
+    with pytest.raises(ValidationError, match="DATABASE_PASSWORD_FILE cannot be read"):
+        Settings()

@@ -1,6 +1,8 @@
 """HTTP done right for any client: bad JSON of every kind is a 4xx, methods are listed
 truthfully, HEAD works wherever GET does, and no redirect trusts the client's Host."""
 
+import socket
+
 import httpx
 import pytest
 
@@ -108,3 +110,11 @@ async def test_memory_store_refuses_tasks_beyond_its_cap_with_507() -> None:
     assert fourth.status_code == 507
     assert "full (3 tasks)" in fourth.json()["detail"]
     assert after_delete.status_code == 201
+
+
+async def test_the_served_by_header_names_the_host_only_when_asked() -> None:
+    async with running_app(make_settings(None)) as client:
+        assert "x-served-by" not in (await client.get("/api/health")).headers
+    async with running_app(make_settings(None, served_by_header=True)) as client:
+        response = await client.get("/api/tasks/1")
+    assert response.headers["x-served-by"] == socket.gethostname()

@@ -1,0 +1,88 @@
+"""`docker compose up -d --scale backend=3`, for real: nginx spreads the API over every
+replica (X-Served-By names the one that answered), notices replicas that come and go, and
+a replica killed mid-load costs no GET a failure."""
+
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from compose_stack import ComposeStack
+
+pytestmark = pytest.mark.stack
+
+REPLICAS = 3
+
+
+def backend_containers(stack: ComposeStack) -> list[str]:
+    return stack.compose("ps", "--quiet", "backend").stdout.split()
+
+
+@pytest.fixture(scope="module")
+def scaled(compose_app: ComposeStack) -> Iterator[ComposeStack]:
+    started = time.monotonic()
+    compose_app.compose("up", "--detach", "--wait", "--scale", f"backend={REPLICAS}")
+    print(f"\n{REPLICAS} backend replicas healthy in {time.monotonic() - started:.0f} s")
+    try:
+        yield compose_app
+    finally:
+        compose_app.compose("up", "--detach", "--wait", "--scale", "backend=1")
+
+
+def served_by(stack: ComposeStack, requests: int) -> Counter[str]:
+    answered: Counter[str] = Counter()
+    with httpx.Client(base_url=stack.backend_url, timeout=10) as client:
+        for _ in range(requests):
+            response = client.get("/api/tasks")
+            assert response.status_code == 200
+            answered[response.headers["x-served-by"]] += 1
+    return answered
+
+
+def test_requests_through_nginx_reach_every_replica(scaled: ComposeStack) -> None:
+    containers = backend_containers(scaled)
+    answered = served_by(scaled, 300)
+    print(f"\n300 GET /api/tasks on :8000 (nginx), answered by: {dict(answered)}")
+
+    assert len(containers) == REPLICAS
+    # A container's hostname is the start of its id.
+    assert set(answered) == {container[:12] for container in containers}
+    assert min(answered.values()) >= 300 / REPLICAS / 2  # round-robin, roughly even
+
+
+def test_a_replica_killed_under_load_fails_no_get(scaled: ComposeStack) -> None:
+    failures: list[str] = []
+    done = threading.Event()
+    sent = 0
+
+    def load() -> None:
+        nonlocal sent
+        with httpx.Client(base_url=scaled.frontend_url, timeout=15) as client:
+            while not done.is_set():
+                try:
+                    response = client.get("/api/tasks")
+                    if response.status_code != 200:
+                        failures.append(f"{response.status_code} {response.text[:80]}")
+                except httpx.HTTPError as error:
+                    failures.append(repr(error))
+                sent += 1
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    victim = backend_containers(scaled)[0]
+    subprocess.run(["docker", "kill", "--signal", "KILL", victim], check=True, capture_output=True)
+    time.sleep(8)  # past nginx's 5 s DNS cache: the dead replica's address is dropped
+    done.set()
+    for thread in threads:
+        thread.join()
+    killed = f"replica {victim[:12]} killed"
+    print(f"\n{sent} GETs through nginx, {killed} (kill -9) meanwhile: {len(failures)} failed")
+
+    assert sent > 100
+    assert failures == []
