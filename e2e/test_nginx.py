@@ -158,3 +158,13 @@ def test_nginx_counters_are_on_the_status_port_only(
     assert int(accepts) >= 1
     assert httpx.get(f"{shared_stack.nginx.status_url}/").status_code == 404
     assert "Active connections" not in http.get("/stub_status").text  # the app's page there
+
+
+def test_the_api_port_serves_the_api_and_nothing_else(shared_stack: LocalStack) -> None:
+    """The course's localhost:8000 is nginx's second listener: /api only."""
+    with httpx.Client(base_url=shared_stack.nginx.api_url, timeout=10) as api:
+        tasks = api.get("/api/tasks")
+        assert tasks.status_code == 200
+        assert tasks.json()[0]["title"] == "Apprendre Docker"
+        for path in ("/", "/index.html", f"/assets/{ASSETS[0]}", "/metrics", "/healthz"):
+            assert api.get(path).status_code == 404, path
