@@ -66,6 +66,10 @@ logs: ## docker compose logs --follow
 	@scripts/require-docker
 	docker compose logs --follow
 
+.PHONY: doctor
+doctor: ## Something wrong with Docker? Checks the classic mistakes, says each fix (JSON=1)
+	@scripts/doctor $(if $(JSON),--json)
+
 .PHONY: backup
 backup: ## A pg_dump of the compose stack's database, to backups/ (git-ignored)
 	@scripts/backup

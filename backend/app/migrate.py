@@ -97,15 +97,26 @@ async def _ensure_at_head(settings: Settings) -> None:
     await asyncio.to_thread(upgrade_to_head, settings)
 
 
+# PostgreSQL's answer to a wrong password (SQLSTATE, and its message).
+_AUTH_FAILED_SQLSTATE = "28P01"
+_AUTH_FAILED_MESSAGE = "password authentication failed"
+
+
 def describe(error: BaseException) -> str:
     """What keeps the schema from being ready, in words fit for readiness and the log
     (never the URL or a password)."""
+    # SQLAlchemy (under Alembic) wraps the driver's error: name the driver's.
+    cause = getattr(error, "orig", None) or error
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate == _AUTH_FAILED_SQLSTATE or _AUTH_FAILED_MESSAGE in str(cause):
+        return (
+            "the database refused the password: was POSTGRES_PASSWORD changed after its volume "
+            "was created? (make doctor)"
+        )
     if is_unavailable(error):
         return "the database does not answer"
     if isinstance(error, SchemaNotReadyError):
         return "waiting for the migrations (MIGRATE_ON_START=false): run python -m app.migrate"
-    # SQLAlchemy (under Alembic) wraps the driver's error: name the driver's.
-    cause = getattr(error, "orig", None) or error
     return f"the schema could not be prepared ({type(cause).__name__}): see the backend's log"
 
 

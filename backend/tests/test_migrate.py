@@ -10,7 +10,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.pool import NullPool
 
 from app.db import sqlalchemy_url
-from app.migrate import HEAD_REVISION, alembic_config, current_revision, upgrade_to_head
+from app.migrate import (
+    HEAD_REVISION,
+    alembic_config,
+    current_revision,
+    describe,
+    upgrade_to_head,
+)
 from app.store.tables import metadata
 from tests.utils.app import make_settings
 
@@ -115,3 +121,15 @@ def test_constraints_carry_the_names_of_the_naming_convention(database_url: str)
     run_alembic(database_url, "upgrade", "head")
 
     assert constraint_names(database_url) == {"tasks_pkey", "tasks_title_not_empty_check"}
+
+
+def test_a_refused_password_is_told_apart_from_a_database_that_does_not_answer() -> None:
+    refused = psycopg.OperationalError(
+        'connection failed: connection to server at "10.0.0.2", port 5432 failed: '
+        'FATAL:  password authentication failed for user "tasks"'
+    )
+    down = psycopg.OperationalError("connection failed: Connection refused")
+
+    assert "refused the password" in describe(refused)
+    assert "POSTGRES_PASSWORD" in describe(refused)
+    assert describe(down) == "the database does not answer"

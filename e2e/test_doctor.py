@@ -1,0 +1,207 @@
+"""`make doctor` (scripts/doctor) facing each classic mistake for real: a port taken, no
+permission on Docker's socket, an image older than its code, an unhealthy container, a
+password changed after the database volume was created. And silent when all is well."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.utils.network import free_port
+from tests.utils.polling import poll
+
+from compose_stack import ComposeStack
+from local_stack import ROOT
+
+DOCTOR = ROOT / "scripts" / "doctor"
+ONLY_DOCKER = ["--json", "--only", "docker"]
+
+
+def doctor(*checks: str, env: dict[str, str] | None = None) -> tuple[int, list[dict[str, Any]]]:
+    command = [str(DOCTOR), "--json", *(["--only", *checks] if checks else [])]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env or dict(os.environ), timeout=120
+    )
+    return result.returncode, json.loads(result.stdout)
+
+
+def stack_env(stack: ComposeStack, **extra: str) -> dict[str, str]:
+    return {**stack.env, "COMPOSE_PROJECT_NAME": stack.project, **extra}
+
+
+def test_a_port_held_by_a_program_is_named_with_the_fix() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken, free = listener.getsockname()[1], free_port()
+        env = {**os.environ, "FRONTEND_PORT": str(taken), "BACKEND_PORT": str(free)}
+        status, verdicts = doctor("ports", env=env)
+
+    by_port = {verdict["check"]: verdict for verdict in verdicts}
+    print(f"\n{by_port[f'port {taken}']['finding']}")
+    assert status == 1
+    assert by_port[f"port {taken}"]["status"] == "problem"
+    assert f"(pid {os.getpid()})" in by_port[f"port {taken}"]["finding"]
+    assert "FRONTEND_PORT=" in by_port[f"port {taken}"]["fix"]
+    assert by_port[f"port {free}"]["status"] == "ok"
+
+
+@pytest.mark.stack
+def test_no_permission_on_the_docker_socket_says_to_join_the_docker_group(
+    compose_app: ComposeStack,
+) -> None:
+    """As an unprivileged user (nobody), as a learner before joining the docker group."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to run the doctor as another user")
+    with tempfile.TemporaryDirectory() as directory:
+        copy = Path(directory) / "scripts" / "doctor"
+        copy.parent.mkdir()
+        shutil.copy(DOCTOR, copy)
+        for path in (Path(directory), copy.parent, copy):
+            path.chmod(0o755)
+        env = {"PATH": os.environ["PATH"], "HOME": directory}
+        result = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                str(copy),
+                *ONLY_DOCKER,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    (verdict,) = json.loads(result.stdout)
+    print(f"\n{verdict['finding']}\n{verdict['fix']}")
+    assert result.returncode == 1
+    assert "permission denied" in verdict["finding"]
+    assert "usermod -aG docker" in verdict["fix"]
+
+
+@pytest.mark.stack
+def test_all_is_well_on_the_running_stack(compose_app: ComposeStack) -> None:
+    compose_app.compose("up", "--detach", "--wait")
+    status, verdicts = doctor(env=stack_env(compose_app))
+
+    problems = [verdict for verdict in verdicts if verdict["status"] == "problem"]
+    assert problems == []
+    assert status == 0
+    checks = {verdict["check"]: verdict["status"] for verdict in verdicts}
+    assert checks["database login"] == "ok"
+    assert checks["backend container"] == checks["frontend container"] == "ok"
+    for variable in ("FRONTEND_PORT", "BACKEND_PORT"):
+        assert checks[f"port {compose_app.env[variable]}"] == "ok"
+
+
+@pytest.fixture
+def touched_code() -> Iterator[Path]:
+    """backend/main.py changed after the image was built (its time only, not its content)."""
+    source = ROOT / "backend" / "main.py"
+    before = source.stat()
+    os.utime(source, (time.time() + 5, time.time() + 5))
+    yield source
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@pytest.mark.stack
+def test_an_image_built_before_a_code_change_asks_for_build(
+    compose_app: ComposeStack, touched_code: Path
+) -> None:
+    status, verdicts = doctor("images", env=stack_env(compose_app))
+
+    (backend,) = [verdict for verdict in verdicts if verdict["check"] == "backend image"]
+    print(f"\n{backend['finding']}")
+    assert status == 1
+    assert backend["status"] == "problem"
+    assert "backend/main.py" in backend["finding"]
+    assert backend["fix"] == "Rebuild: docker compose up -d --build"
+
+
+@pytest.mark.stack
+def test_an_unhealthy_container_is_shown_with_its_last_log_lines(
+    compose_app: ComposeStack,
+) -> None:
+    # A container of the stack's project, never healthy, that said something first.
+    labels = ["--label", f"com.docker.compose.project={compose_app.project}"]
+    labels += ["--label", "com.docker.compose.service=canary"]
+    sick = ["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"]
+    say = ["--entrypoint", "sh", "tasks-backend:dev", "-c", "echo canary is sick; sleep 300"]
+    container = subprocess.run(
+        ["docker", "run", "--detach", *labels, *sick, *say],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    try:
+        poll(
+            lambda: (
+                "unhealthy"
+                in subprocess.run(
+                    ["docker", "inspect", "--format", "{{.State.Health.Status}}", container],
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                or None
+            ),
+            within=30,
+            what="the canary unhealthy",
+        )
+        status, verdicts = doctor("containers", env=stack_env(compose_app))
+    finally:
+        subprocess.run(["docker", "rm", "--force", container], capture_output=True)
+
+    (canary,) = [verdict for verdict in verdicts if verdict["check"] == "canary container"]
+    print(f"\n{canary['finding']}")
+    assert status == 1
+    assert canary["status"] == "problem"
+    assert "(unhealthy)" in canary["finding"]
+    assert "canary is sick" in canary["finding"]
+
+
+@pytest.mark.stack
+def test_a_password_changed_after_the_volume_was_created_is_found_never_shown(
+    compose_app: ComposeStack,
+) -> None:
+    changed = "a-new-password-the-volume-never-saw"
+    env = stack_env(compose_app, POSTGRES_PASSWORD=changed)
+    compose = ["docker", "compose", "--project-name", compose_app.project]
+    subprocess.run(
+        [*compose, "up", "--detach", "--no-deps", "backend"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    try:
+
+        def refused() -> dict[str, Any] | None:
+            _, verdicts = doctor("login", env=env)
+            return verdicts[0] if verdicts[0]["status"] == "problem" else None
+
+        verdict = poll(refused, within=60, what="the doctor finding the refused password", every=2)
+        text = subprocess.run(
+            [str(DOCTOR), "--only", "login"], capture_output=True, text=True, env=env
+        ).stdout
+    finally:
+        subprocess.run(
+            [*compose, "up", "--detach", "--no-deps", "--wait", "backend"],
+            cwd=ROOT,
+            env=compose_app.env,
+            check=True,
+            capture_output=True,
+        )
+    print(f"\n{text}")
+    assert "POSTGRES_PASSWORD" in verdict["finding"]
+    assert "docker compose down -v" in verdict["fix"]
+    assert changed not in text
+    assert changed not in json.dumps(verdict)
