@@ -96,6 +96,20 @@ class SwarmStack:
 
         poll(converged, within=within, what=f"stack {self.name} converged", every=1)
 
+    def wait_replaced(self, victim: str, *, within: float) -> None:
+        """Until `victim` is gone and 3 other backend containers run, healthy."""
+        service = f"label=com.docker.swarm.service.name={self.backend}"
+
+        def replaced() -> bool | None:
+            listed = docker(
+                "ps", "--no-trunc", "--filter", service, "--format", "{{.ID}} {{.Status}}"
+            )
+            rows = [line.split(" ", 1) for line in listed.splitlines()]
+            healthy = [row[0] for row in rows if "(healthy)" in row[1]]
+            return True if len(healthy) == 3 and victim not in healthy else None
+
+        poll(replaced, within=within, what=f"{victim[:12]} replaced", every=0.5)
+
     def backend_containers(self) -> list[str]:
         return docker(
             "ps",

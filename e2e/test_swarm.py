@@ -78,7 +78,7 @@ def test_a_replica_killed_under_load_is_replaced_and_no_get_fails(swarm: SwarmSt
     with locust(swarm, tags="read", users=20) as totals:
         killed = time.monotonic()
         docker("kill", "--signal", "KILL", victim)
-        swarm.wait_converged(within=120)
+        swarm.wait_replaced(victim, within=120)
         replaced = time.monotonic() - killed
         time.sleep(6)  # and past nginx's 5 s DNS cache
     print(
@@ -87,7 +87,7 @@ def test_a_replica_killed_under_load_is_replaced_and_no_get_fails(swarm: SwarmSt
     )
 
     assert victim not in swarm.backend_containers()
-    assert totals["requests"] > 100
+    assert totals["requests"] > 50
     assert totals["failures"] == 0
 
 
