@@ -1,5 +1,6 @@
-"""Every command the README teaches, run as written, in order, on the real engine, and
-what the README says they show, checked. A README edit that breaks a command fails here.
+"""Every command the README (and backend/README.md) teaches, run as written, in order,
+on the real engine, and what the README says they show, checked. A README edit that
+breaks a command fails here.
 
 Blocks that cannot run here carry an HTML comment, invisible on the rendered page,
 `<!-- readme-test: skip (why) -->`, and a few lines are skipped by name (SKIPPED_LINES).
@@ -33,6 +34,7 @@ SKIPPED_LINES = {
 
 @dataclass
 class Block:
+    doc: str
     heading: str
     line: int
     code: str
@@ -40,12 +42,16 @@ class Block:
 
     @property
     def name(self) -> str:
-        return f"{self.heading.lstrip('# ')} (README.md:{self.line})"
+        return f"{self.heading.lstrip('# ')} ({self.doc}:{self.line})"
 
 
-def readme_blocks() -> list[Block]:
+# The pages a learner follows, in the order they read them.
+DOCS = ["README.md", "backend/README.md"]
+
+
+def readme_blocks(doc: str) -> list[Block]:
     blocks, heading, skip = [], "", None
-    lines = (ROOT / "README.md").read_text().splitlines()
+    lines = (ROOT / doc).read_text().splitlines()
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -56,13 +62,14 @@ def readme_blocks() -> list[Block]:
         elif line.startswith("```"):
             end = lines.index("```", index + 1)
             if line == "```bash":
-                blocks.append(Block(heading, index + 1, "\n".join(lines[index + 1 : end]), skip))
+                code = "\n".join(lines[index + 1 : end])
+                blocks.append(Block(doc, heading, index + 1, code, skip))
             skip, index = None, end
         index += 1
     return blocks
 
 
-BLOCKS = readme_blocks()
+BLOCKS = [block for doc in DOCS for block in readme_blocks(doc)]
 RUNNABLE = [block for block in BLOCKS if block.skip is None]
 
 
