@@ -41,7 +41,7 @@ test-e2e: ## nginx and browser tests on the local stack (HEADED=1 shows the brow
 	@scripts/test e2e -- $(if $(HEADED),--headed)
 
 .PHONY: test-docker
-test-docker: ## Containers: hadolint, checkov, compose config, the stack test
+test-docker: ## Containers: linters, the compose stack (monitoring, replicas, doctor), Swarm, the README
 	@scripts/test docker
 
 # The Docker verbs are the README's docker compose commands, after a check that only looks
