@@ -181,8 +181,9 @@ def test_writes_survive_the_backend_killed_and_restarted(
 def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
     backend: UvicornServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Two rounds of 10 s: the first takes memory to its working size, the second must
-    not add to it (a leak would)."""
+    """Three rounds of 10 s: the first two take memory to its working size (how far
+    depends on how many requests happen to be in flight at once), the third must not add
+    to it (a leak would, round after round)."""
     # 1,000 sockets for wrk, as many for the backend: above the usual soft limit of 1,024.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65_536), hard))
@@ -199,8 +200,10 @@ def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
     after_first = rss_mb(backend.process.pid)
     second = burst()
     after_second = rss_mb(backend.process.pid)
+    third = burst()
+    after_third = rss_mb(backend.process.pid)
 
-    for label, run in (("first", first), ("second", second)):
+    for label, run in (("first", first), ("second", second), ("third", third)):
         report(
             capsys,
             f"\n1,000 connections, {label} 10 s: {run.requests} requests, non-2xx {run.non_2xx}, "
@@ -209,11 +212,11 @@ def test_1000_concurrent_connections_get_no_5xx_and_memory_stays_flat(
     report(
         capsys,
         f"RSS: {idle:.0f} MB idle, {after_first:.0f} MB after the first round, "
-        f"{after_second:.0f} MB after the second",
+        f"{after_second:.0f} MB after the second, {after_third:.0f} MB after the third",
     )
-    assert (first.non_2xx, first.socket_errors) == (0, None)
-    assert (second.non_2xx, second.socket_errors) == (0, None)
-    assert after_second < after_first + 5
+    for run in (first, second, third):
+        assert (run.non_2xx, run.socket_errors) == (0, None)
+    assert after_third < max(after_first, after_second) + 5
 
 
 def test_sigterm_lets_50_requests_in_flight_finish(
