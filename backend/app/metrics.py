@@ -90,6 +90,10 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._templates: dict[str, str] | None = None
+        # Each label set's series, looked up once: .labels() takes a lock and builds a key
+        # at every call. As bounded as the labels: methods, route templates, statuses.
+        self._in_progress: dict[str, Gauge] = {}
+        self._series: dict[tuple[str, str, str], tuple[Histogram, Counter]] = {}
 
     def _route_of(self, scope: Scope) -> str:
         route = scope.get("route")
@@ -112,15 +116,21 @@ class MetricsMiddleware:
                 response_status = message["status"]
             await send(message)
 
-        in_progress = IN_PROGRESS.labels(method)
+        in_progress = self._in_progress.get(method)
+        if in_progress is None:
+            in_progress = self._in_progress[method] = IN_PROGRESS.labels(method)
         in_progress.inc()
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_and_note)
         finally:
             labels = (method, self._route_of(scope), str(response_status))
-            DURATION.labels(*labels).observe(time.perf_counter() - started)
-            REQUESTS.labels(*labels).inc()
+            series = self._series.get(labels)
+            if series is None:
+                series = self._series[labels] = (DURATION.labels(*labels), REQUESTS.labels(*labels))
+            duration, count = series
+            duration.observe(time.perf_counter() - started)
+            count.inc()
             in_progress.dec()
 
 

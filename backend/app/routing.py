@@ -71,8 +71,11 @@ class StrictJSONRoute(APIRoute):
 
         async def strict_handler(request: Request) -> Response:
             strict = StrictJSONRequest(request.scope, request.receive)
-            content_type = strict.headers.get("content-type", "")
-            if takes_body and await strict.body() and not _is_json(content_type):
+            if (
+                takes_body
+                and await strict.body()
+                and not _is_json(strict.headers.get("content-type", ""))
+            ):
                 raise HTTPException(
                     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=UNSUPPORTED_MEDIA_TYPE
                 )
