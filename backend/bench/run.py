@@ -1,7 +1,7 @@
 """The backend's benchmark: `make bench` (full, minutes) or `make bench QUICK=1` (seconds).
 
 It starts what it needs on this machine's loopback only: a throwaway PostgreSQL, the
-backend as users run it (`uvicorn main:app`, one worker, the request log on), and two
+backend as users run it (`uvicorn main:app`, one worker, the request log on), and three
 yardsticks written for the benchmark (bench/baselines/). wrk sends the load, each
 scenario in alternating rounds so that the machine's state weighs on all alike, and one
 table is printed: req/s, p50, p99, CPU ms per request, ratio to the baseline, load.
@@ -278,12 +278,13 @@ def main() -> None:
                 continue
             # The yardsticks, and the scenarios measured once: on the smaller data set.
             bare = start("bare ASGI", "bench.baselines.bare_asgi:app", db)
+            floor = start("FastAPI floor", "bench.baselines.fastapi_floor:app", db)
             course = start("course solution", "bench.baselines.course_solution:app", db)
             quiet = start("project, request log off", "main:app", {**db, "LOG_LEVEL": "warning"})
             unmetered = start(
                 "project, metrics off", "main:app", {**db, "METRICS_ENABLED": "false"}
             )
-            first_page.targets += [bare, course]
+            first_page.targets += [bare, floor, course]
             scenarios += [
                 Scenario(
                     f"PG {size:,}: GET first page, log on/off",
@@ -300,7 +301,11 @@ def main() -> None:
                 Scenario("GET /api/health", "/api/health", [project]),
                 Scenario("GET /api/health/ready", "/api/health/ready", [project]),
                 Scenario(
-                    f"PG {size:,}: POST", "/api/tasks", [project, bare], "post.lua", "bare ASGI"
+                    f"PG {size:,}: POST",
+                    "/api/tasks",
+                    [project, bare, floor],
+                    "post.lua",
+                    "bare ASGI",
                 ),
                 Scenario(f"PG {size:,}: PATCH", "/api/tasks/1", [project], "patch.lua"),
             ]
