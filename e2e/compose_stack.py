@@ -23,11 +23,14 @@ class ComposeStack:
     env: dict[str, str]
     up_seconds: float = 0.0
 
-    def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def compose(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`docker compose` on this project; `env` in place of the stack's own."""
         return subprocess.run(
             ["docker", "compose", "--project-name", self.project, *args],
             cwd=ROOT,
-            env=self.env,
+            env=env or self.env,
             check=check,
             capture_output=True,
             text=True,

@@ -96,28 +96,24 @@ class SwarmStack:
 
         poll(converged, within=within, what=f"stack {self.name} converged", every=1)
 
+    def containers(self, service: str = "backend") -> dict[str, str]:
+        """The service's running containers on this node: full id -> status, such as
+        "Up 9 seconds (healthy)"."""
+        label = f"label=com.docker.swarm.service.name={self.name}_{service}"
+        listed = docker("ps", "--no-trunc", "--filter", label, "--format", "{{.ID}}\t{{.Status}}")
+        return dict(line.split("\t", 1) for line in listed.splitlines() if line)
+
     def wait_replaced(self, victim: str, *, within: float) -> None:
         """Until `victim` is gone and 3 other backend containers run, healthy."""
-        service = f"label=com.docker.swarm.service.name={self.backend}"
 
         def replaced() -> bool | None:
-            listed = docker(
-                "ps", "--no-trunc", "--filter", service, "--format", "{{.ID}} {{.Status}}"
-            )
-            rows = [line.split(" ", 1) for line in listed.splitlines()]
-            healthy = [row[0] for row in rows if "(healthy)" in row[1]]
+            healthy = [id_ for id_, status in self.containers().items() if "(healthy)" in status]
             return True if len(healthy) == 3 and victim not in healthy else None
 
         poll(replaced, within=within, what=f"{victim[:12]} replaced", every=0.5)
 
     def backend_containers(self) -> list[str]:
-        return docker(
-            "ps",
-            "--quiet",
-            "--no-trunc",
-            "--filter",
-            f"label=com.docker.swarm.service.name={self.backend}",
-        ).split()
+        return list(self.containers())
 
     def update_state(self, wanted: str) -> str | None:
         """The backend's update status (JSON) when its state is `wanted`, else None."""

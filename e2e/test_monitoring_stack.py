@@ -53,14 +53,8 @@ class Monitoring:
         self.files = ["-f", str(ROOT / "docker-compose.yml"), "-f", str(override)]
 
     def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = ["docker", "compose", "--project-name", self.stack.project, *self.files]
-        return subprocess.run(
-            [*command, "--profile", "monitoring", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
+        return self.stack.compose(
+            *self.files, "--profile", "monitoring", *args, check=False, env=self.env
         )
 
     def remove(self) -> None:

@@ -29,9 +29,7 @@ def swarm(compose_app: ComposeStack) -> Iterator[SwarmStack]:
 
 
 def psql(stack: SwarmStack, sql: str) -> str:
-    (container,) = docker(
-        "ps", "--quiet", "--filter", f"label=com.docker.swarm.service.name={stack.name}_db"
-    ).split()
+    (container,) = stack.containers("db")
     return docker("exec", container, "psql", "-U", "tasks", "-d", "tasks", "-tAc", sql)
 
 
