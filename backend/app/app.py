@@ -24,7 +24,9 @@ from app.middleware import (
     RequestLogMiddleware,
     ServedByMiddleware,
 )
-from app.routes import routers
+from app.routes import API_PREFIX, routers
+from app.routes.plain_list import PlainListRoute
+from app.routes.tasks import router as tasks_router
 from app.store import TaskStore
 from app.store.factory import build_store
 
@@ -85,8 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # OpenAPI document, its links and the frontend's generated types.
         generate_unique_id_function=lambda route: route.name,
     )
+    # First: tried before the FastAPI route it relieves (see app/routes/plain_list.py).
+    app.router.routes.append(PlainListRoute(API_PREFIX + tasks_router.prefix))
     for router in routers:
-        app.include_router(router, prefix="/api")
+        app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(HeadAsGetMiddleware)

@@ -4,5 +4,7 @@ from fastapi import APIRouter
 
 from app.routes import health, tasks
 
-# Each resource's router, mounted under /api by create_app().
+# Under /api, so that the frontend's nginx forwards every route (see frontend/nginx.conf).
+API_PREFIX = "/api"
+# Each resource's router, mounted under API_PREFIX by create_app().
 routers: list[APIRouter] = [health.router, tasks.router]

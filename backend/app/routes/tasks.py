@@ -24,7 +24,7 @@ from app.schemas import (
     TasksUpdated,
     TaskUpdate,
 )
-from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError
+from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError, TaskStore
 
 router = APIRouter(
     prefix="/tasks", tags=["tasks"], route_class=StrictJSONRoute, responses=UNAVAILABLE
@@ -56,6 +56,11 @@ TASK_LINKS = {
 }
 
 
+# A page of the list: how many tasks, by default and at most.
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
 def _not_found(task_id: int) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Task {task_id} not found")
 
@@ -67,12 +72,20 @@ async def list_tasks(
     done: Annotated[
         bool | None, Query(description="Only done (true) or open (false) tasks")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = PAGE_SIZE,
     after_id: Annotated[
         int, Query(ge=0, le=MAX_TASK_ID, description="Cursor: tasks after this id")
     ] = 0,
 ) -> Response:
     """A page of tasks; a `Link: <...>; rel="next"` header points to the next one."""
+    return await list_page(store, request.scope["path"], done=done, limit=limit, after_id=after_id)
+
+
+async def list_page(
+    store: TaskStore, path: str, *, done: bool | None, limit: int, after_id: int
+) -> JSONBytes:
+    """The answer to a list request, valid parameters given (app/routes/plain_list.py
+    answers the plainest requests with it too)."""
     # One more than asked tells whether another page exists, without counting.
     page = await store.list(done=done, after_id=after_id, limit=limit + 1)
     headers = {}
@@ -81,7 +94,7 @@ async def list_tasks(
         query = {} if done is None else {"done": "true" if done else "false"}
         query |= {"limit": str(limit), "after_id": str(page[-1][0])}
         # A path-absolute URL stays right behind any proxy, whatever host the client used.
-        headers["Link"] = f'<{request.scope["path"]}?{urlencode(query)}>; rel="next"'
+        headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
     return JSONBytes(tasks_json(page), headers=headers)
 
 

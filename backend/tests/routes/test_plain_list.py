@@ -1,0 +1,159 @@
+"""The plain list route (app/routes/plain_list.py) answers exactly as the FastAPI route
+would, and leaves everything else to it; on both stores."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi.routing import APIRoute
+from starlette.types import Receive, Scope, Send
+
+from app.app import create_app
+from app.config import Settings
+from app.routes.plain_list import PlainListQuery, PlainListRoute, plain_list_query
+from app.schemas import MAX_TASK_ID
+from tests.utils.app import make_settings, wait_until_ready
+from tests.utils.network import free_port
+
+pytestmark = pytest.mark.anyio
+
+
+class RouteSpy:
+    """The app, noting which route answered each request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.routes: list[object] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            self.routes.append(scope.get("route"))
+
+
+def answered_by(spy: RouteSpy) -> list[str]:
+    names = {PlainListRoute: "plain", APIRoute: "fastapi"}
+    return [
+        next((name for kind, name in names.items() if isinstance(route, kind)), repr(route))
+        for route in spy.routes
+    ]
+
+
+@pytest.fixture
+async def spied(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, RouteSpy]]:
+    async with LifespanManager(create_app(settings)) as manager:
+        spy = RouteSpy(manager.app)
+        transport = httpx.ASGITransport(app=spy)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await wait_until_ready(client)
+            yield client, spy
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", PlainListQuery(None, 100, 0)),
+        ("limit=10", PlainListQuery(None, 10, 0)),
+        ("done=true&limit=1000&after_id=0", PlainListQuery(True, 1000, 0)),
+        ("after_id=7&done=false", PlainListQuery(False, 100, 7)),
+        (f"after_id={MAX_TASK_ID}", PlainListQuery(None, 100, MAX_TASK_ID)),
+        ("limit=%35", PlainListQuery(None, 5, 0)),  # decoded first, as for FastAPI
+    ],
+)
+def test_plain_queries_are_read(query: str, expected: PlainListQuery) -> None:
+    assert plain_list_query(query.encode()) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=1001",
+        "limit=010",
+        "limit=+5",
+        "limit=5.0",
+        "limit=",
+        "limit=1_0",
+        "limit=5&limit=6",
+        "after_id=-1",
+        f"after_id={MAX_TASK_ID + 1}",
+        "after_id=99999999999999999999999",
+        "done=True",
+        "done=1",
+        "done",
+        "page=2",
+        "limit=5&x=1",
+    ],
+)
+def test_anything_else_is_left_to_the_fastapi_route(query: str) -> None:
+    assert plain_list_query(query.encode()) is None
+
+
+async def create(client: httpx.AsyncClient, title: str, done: bool) -> None:
+    response = await client.post("/api/tasks", json={"title": title, "done": done})
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "limit=2",
+        "limit=2&after_id=2",
+        "done=true&limit=1",
+        "done=false&after_id=1&limit=3",
+        "after_id=4",
+        "after_id=1000",
+        "limit=%32",
+    ],
+)
+async def test_both_routes_answer_the_same_bytes(
+    spied: tuple[httpx.AsyncClient, RouteSpy], query: str
+) -> None:
+    client, spy = spied
+    for number in range(5):
+        await create(client, f"Tâche « {number} »", done=number % 2 == 0)
+    spy.routes.clear()
+
+    plain = await client.get(f"/api/tasks?{query}")
+    # An unknown parameter sends the same request to the FastAPI route, which ignores it.
+    fastapi = await client.get(f"/api/tasks?{query}&unknown=1")
+
+    assert answered_by(spy) == ["plain", "fastapi"]
+    assert plain.status_code == fastapi.status_code == 200
+    assert plain.content == fastapi.content
+    for header in ("content-type", "content-length", "link"):
+        assert plain.headers.get(header) == fastapi.headers.get(header)
+
+
+async def test_head_and_bad_queries_find_their_routes(
+    spied: tuple[httpx.AsyncClient, RouteSpy],
+) -> None:
+    client, spy = spied
+    spy.routes.clear()
+
+    head = await client.head("/api/tasks?limit=1")
+    refused = await client.get("/api/tasks?limit=0")
+    created = await client.post("/api/tasks", json={"title": "posted"})
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert created.status_code == 201
+    assert answered_by(spy) == ["plain", "fastapi", "fastapi"]
+
+
+async def test_an_unreachable_database_gets_the_same_503_on_both_routes() -> None:
+    settings = make_settings(f"postgresql://tasks@127.0.0.1:{free_port()}/tasks")
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            plain = await client.get("/api/tasks")
+            fastapi = await client.get("/api/tasks?unknown=1")
+
+    assert plain.status_code == fastapi.status_code == 503
+    assert plain.content == fastapi.content
+    assert plain.headers.get("retry-after") == fastapi.headers.get("retry-after")
