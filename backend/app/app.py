@@ -25,7 +25,7 @@ from app.middleware import (
     ServedByMiddleware,
 )
 from app.routes import API_PREFIX, routers
-from app.routes.plain_list import PlainListRoute
+from app.routes.plain import PlainCreateRoute, PlainListRoute
 from app.routes.tasks import router as tasks_router
 from app.store import TaskStore
 from app.store.factory import build_store
@@ -87,8 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # OpenAPI document, its links and the frontend's generated types.
         generate_unique_id_function=lambda route: route.name,
     )
-    # First: tried before the FastAPI route it relieves (see app/routes/plain_list.py).
-    app.router.routes.append(PlainListRoute(API_PREFIX + tasks_router.prefix))
+    # First: tried before the FastAPI routes they relieve (see app/routes/plain.py).
+    tasks_path = API_PREFIX + tasks_router.prefix
+    app.router.routes += [PlainListRoute(tasks_path), PlainCreateRoute(tasks_path)]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)

@@ -32,11 +32,12 @@ router = APIRouter(
 
 TaskId = Annotated[int, Path(ge=1, le=MAX_TASK_ID, description="The task's id")]
 # A Structured Fields string as the IETF draft writes it ("..."), or the same bare.
+IDEMPOTENCY_KEY_PATTERN = r'^("[!#-\[\]-~]{1,255}"|[!#-\[\]-~]{1,255})$'
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        pattern=r'^("[!#-\[\]-~]{1,255}"|[!#-\[\]-~]{1,255})$',
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Any unique string (a UUID, say). A retry with the same key and body "
         "gets the first response back instead of creating the task again; with another "
         "body, 422; while the first is still running, 409. Keys are kept 24 hours.",
@@ -84,8 +85,8 @@ async def list_tasks(
 async def list_page(
     store: TaskStore, path: str, *, done: bool | None, limit: int, after_id: int
 ) -> JSONBytes:
-    """The answer to a list request, valid parameters given (app/routes/plain_list.py
-    answers the plainest requests with it too)."""
+    """The answer to a list request, valid parameters given (app/routes/plain.py
+    answers the plain requests with it too)."""
     # One more than asked tells whether another page exists, without counting.
     page = await store.list(done=done, after_id=after_id, limit=limit + 1)
     headers = {}
@@ -136,6 +137,12 @@ async def update_all_tasks(body: AllTasksUpdate, store: StoreDep) -> TasksUpdate
 async def create_task(
     body: TaskCreate, store: StoreDep, idempotency_key: IdempotencyKey = None
 ) -> Response:
+    return await create(store, body, idempotency_key)
+
+
+async def create(store: TaskStore, body: TaskCreate, idempotency_key: str | None) -> JSONBytes:
+    """The answer to a create request, valid body and key given (app/routes/plain.py
+    answers the plain requests with it too)."""
     headers = {}
     if idempotency_key is None:
         task = await store.create(title=body.title, done=body.done)

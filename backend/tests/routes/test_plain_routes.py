@@ -1,5 +1,5 @@
-"""The plain list route (app/routes/plain_list.py) answers exactly as the FastAPI route
-would, and leaves everything else to it; on both stores."""
+"""The plain routes (app/routes/plain.py) answer exactly as the FastAPI routes would,
+and leave everything else to them; on both stores."""
 
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +12,14 @@ from starlette.types import Receive, Scope, Send
 
 from app.app import create_app
 from app.config import Settings
-from app.routes.plain_list import PlainListQuery, PlainListRoute, plain_list_query
+from app.routes.plain import (
+    NotPlain,
+    PlainCreateRoute,
+    PlainListQuery,
+    PlainListRoute,
+    plain_create_key,
+    plain_list_query,
+)
 from app.schemas import MAX_TASK_ID
 from tests.utils.app import make_settings, wait_until_ready
 from tests.utils.network import free_port
@@ -34,7 +41,7 @@ class RouteSpy:
 
 
 def answered_by(spy: RouteSpy) -> list[str]:
-    names = {PlainListRoute: "plain", APIRoute: "fastapi"}
+    names = {PlainListRoute: "plain", PlainCreateRoute: "plain", APIRoute: "fastapi"}
     return [
         next((name for kind, name in names.items() if isinstance(route, kind)), repr(route))
         for route in spy.routes
@@ -143,7 +150,7 @@ async def test_head_and_bad_queries_find_their_routes(
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["query", "limit"]
     assert created.status_code == 201
-    assert answered_by(spy) == ["plain", "fastapi", "fastapi"]
+    assert answered_by(spy) == ["plain", "fastapi", "plain"]
 
 
 async def test_an_unreachable_database_gets_the_same_503_on_both_routes() -> None:
@@ -157,3 +164,121 @@ async def test_an_unreachable_database_gets_the_same_503_on_both_routes() -> Non
     assert plain.status_code == fastapi.status_code == 503
     assert plain.content == fastapi.content
     assert plain.headers.get("retry-after") == fastapi.headers.get("retry-after")
+
+
+JSON = (b"content-type", b"application/json")
+
+
+@pytest.mark.parametrize(
+    ("headers", "key"),
+    [
+        ([JSON], None),
+        ([JSON, (b"idempotency-key", b"abc-123")], "abc-123"),
+        ([(b"idempotency-key", b'"quoted"'), JSON], '"quoted"'),
+    ],
+)
+def test_plain_create_headers_are_read(headers: list[tuple[bytes, bytes]], key: str) -> None:
+    assert plain_create_key(headers) == key
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"content-type", b"application/json; charset=utf-8")],
+        [(b"content-type", b"text/plain")],
+        [JSON, JSON],
+        [JSON, (b"idempotency-key", b"a"), (b"idempotency-key", b"b")],
+        [JSON, (b"idempotency-key", b"with space")],
+        [JSON, (b"idempotency-key", b"x" * 256)],
+        [JSON, (b"idempotency-key", b"")],
+    ],
+)
+def test_other_creates_are_left_to_the_fastapi_route(headers: list[tuple[bytes, bytes]]) -> None:
+    with pytest.raises(NotPlain):
+        plain_create_key(headers)
+
+
+# The same JSON, sent so that only the FastAPI route takes it.
+FASTAPI_ONLY = {"content-type": "application/json; charset=utf-8"}
+PLAIN = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"title": "Tâche"}'.encode(),
+        b'{"title": "  spaced  ", "done": true}',
+        b'{"done": false, "title": "a", "title": "b"}',
+        b'{"title": "\\u00e9t\\u00e9"}',
+    ],
+)
+async def test_both_create_routes_answer_alike(
+    spied: tuple[httpx.AsyncClient, RouteSpy], body: bytes
+) -> None:
+    client, spy = spied
+    spy.routes.clear()
+
+    plain = await client.post("/api/tasks", content=body, headers=PLAIN)
+    fastapi = await client.post("/api/tasks", content=body, headers=FASTAPI_ONLY)
+
+    assert answered_by(spy) == ["plain", "fastapi"]
+    assert plain.status_code == fastapi.status_code == 201
+    plain_task, fastapi_task = plain.json(), fastapi.json()
+    assert fastapi_task.pop("id") == plain_task.pop("id") + 1
+    assert plain_task == fastapi_task
+    assert plain.headers["location"] == f"/api/tasks/{plain.json()['id']}"
+    assert plain.headers["content-type"] == fastapi.headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b'{"title": ""}',
+        b'{"title": "a", "done": "yes"}',
+        b'{"title": "a", "done": NaN}',
+        b'{"title": "a", "extra": 1e999}',
+        b'{"title": "\\ud800"}',
+        b'\xef\xbb\xbf{"title": "a"}',
+        b'{"title": "a"} trailing',
+        b'{"title": "%s"}' % (b"x" * 201),
+    ],
+)
+async def test_a_body_not_valid_gets_the_fastapi_routes_error(
+    spied: tuple[httpx.AsyncClient, RouteSpy], body: bytes
+) -> None:
+    client, spy = spied
+    spy.routes.clear()
+
+    handed_over = await client.post("/api/tasks", content=body, headers=PLAIN)
+    fastapi = await client.post("/api/tasks", content=body, headers=FASTAPI_ONLY)
+    listed = await client.get("/api/tasks")
+
+    # The plain route handed the request over: the FastAPI route answered both.
+    assert answered_by(spy) == ["fastapi", "fastapi", "plain"]
+    assert handed_over.status_code == fastapi.status_code == 422
+    assert handed_over.content == fastapi.content
+    assert len(listed.json()) == 2  # nothing created
+
+
+async def test_an_idempotent_create_is_plain_too(
+    spied: tuple[httpx.AsyncClient, RouteSpy],
+) -> None:
+    client, spy = spied
+    spy.routes.clear()
+    key = {**PLAIN, "idempotency-key": "plain-1"}
+
+    first = await client.post("/api/tasks", content=b'{"title": "once"}', headers=key)
+    again = await client.post("/api/tasks", content=b'{"title": "once"}', headers=key)
+    other = await client.post("/api/tasks", content=b'{"title": "other"}', headers=key)
+
+    assert answered_by(spy) == ["plain", "plain", "plain"]
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert other.json()["detail"][0]["type"] == "idempotency_key_reused"
