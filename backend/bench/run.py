@@ -8,6 +8,7 @@ table is printed: req/s, p50, p99, CPU ms per request, ratio to the baseline, lo
 """
 
 import argparse
+import compileall
 import os
 import signal
 import statistics
@@ -190,33 +191,45 @@ def timed_bulk_changes(target: Server) -> str:
     return ", ".join(timings)
 
 
+def compile_bytecode() -> None:
+    """The project's code compiled to bytecode, as in the backend image (and as Python
+    leaves it after a first start, unless PYTHONDONTWRITEBYTECODE is set)."""
+    for folder in ("app", "migrations"):
+        compileall.compile_dir(BACKEND_DIR / folder, quiet=1)
+    compileall.compile_file(BACKEND_DIR / "main.py", quiet=1)
+
+
 def cold_starts(env: dict[str, str], runs: int) -> list[float]:
     """Seconds from `uvicorn main:app` starting to its first 200 on /api/health/ready."""
+    compile_bytecode()
     timings = []
-    for _ in range(runs):
-        port = free_port()
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)],
-            cwd=BACKEND_DIR,
-            env={**os.environ, "LOG_FORMAT": "json", **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/health/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() - started > 60:
-                    raise RuntimeError("the backend did not become ready within 60 s")
-                time.sleep(0.01)
-            timings.append(time.monotonic() - started)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+    # One client for all the polls: making one costs ~30 ms of CPU, taken from the server.
+    with httpx.Client() as client:
+        for _ in range(runs):
+            port = free_port()
+            started = time.monotonic()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)],
+                cwd=BACKEND_DIR,
+                env={**os.environ, "LOG_FORMAT": "json", **env},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                url = f"http://127.0.0.1:{port}/api/health/ready"
+                while True:
+                    try:
+                        if client.get(url).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() - started > 60:
+                        raise RuntimeError("the backend did not become ready within 60 s")
+                    time.sleep(0.01)
+                timings.append(time.monotonic() - started)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
     return timings
 
 
