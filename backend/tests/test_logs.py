@@ -12,7 +12,7 @@ import pytest
 import structlog
 
 from app.logs import configure_logging
-from tests.utils.app import make_settings
+from tests.utils.app import make_settings, running_app
 from tests.utils.network import free_port
 from tests.utils.polling import wait_for_http
 from tests.utils.servers import BACKEND_DIR, UvicornServer
@@ -53,6 +53,30 @@ def test_tracebacks_carry_no_local_variables(capfd: pytest.CaptureFixture[str]) 
         assert [frame["name"] for frame in frames][-1] == "handle"
         assert all("locals" not in frame for frame in frames)
     assert "mot de passe" not in output.lower()
+
+
+@pytest.mark.anyio
+async def test_lines_logged_while_serving_a_request_carry_its_id_and_later_lines_do_not(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # The memory store's smallest cap is its two demo tasks: the next one is refused, and
+    # that is logged (app/errors.py) while the request is served.
+    settings = make_settings(None, log_format="json", memory_max_tasks=2)
+    async with running_app(settings) as client:
+        capfd.readouterr()
+        refused = await client.post(
+            "/api/tasks", json={"title": "une de trop"}, headers={"X-Request-ID": "full-1"}
+        )
+        # The in-process client serves the request in this very task: whatever the request
+        # bound to the logging context must be gone once it is answered.
+        structlog.get_logger().info("after the request")
+    records = [json.loads(line) for line in capfd.readouterr().err.splitlines()]
+
+    assert refused.status_code == 507
+    by_event = {record["event"].split(":")[0]: record for record in records}
+    assert by_event["storage full"]["request_id"] == "full-1"
+    assert by_event["request"]["request_id"] == "full-1"
+    assert "request_id" not in by_event["after the request"]
 
 
 def test_a_well_known_database_password_is_warned_about(database_url: str) -> None:
