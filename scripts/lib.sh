@@ -13,10 +13,6 @@ BUN_VERSION="1.4.5"
 export PATH="$TOOLS/bin:$PATH"
 # uv keeps to the lock file and to the interpreter it is given, never downloading Python.
 export UV_PYTHON_DOWNLOADS=never
-# Packages are installed with their bytecode, as in the backend image: without it, a
-# machine where PYTHONDONTWRITEBYTECODE is set compiles every module again at each start
-# (measured: the backend ready in 0.8 s with bytecode, 1.7 s without).
-export UV_COMPILE_BYTECODE=1
 
 CI="${CI:-false}"
 
@@ -38,6 +34,12 @@ ensure_uv() {
   mkdir -p "$TOOLS/bin"
   ln -sf "$TOOLS/uv-venv/bin/uv" "$TOOLS/bin/uv"
 }
+
+# The locked dependencies of the project in the current folder, with their bytecode as in
+# the backend image: where PYTHONDONTWRITEBYTECODE is set (CI machines), Python would
+# compile every module again at each start (the backend: ready in 0.6 s, 1.6 s without).
+# Here and not in UV_COMPILE_BYTECODE, which makes every `uv run` check them all again.
+uv_sync() { uv sync --frozen --quiet --compile-bytecode "$@"; }
 
 ensure_bun() {
   if [ "$("$TOOLS/bin/bun" --version 2>/dev/null)" = "$BUN_VERSION" ]; then return; fi
