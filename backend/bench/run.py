@@ -4,7 +4,8 @@ It starts what it needs on this machine's loopback only: a throwaway PostgreSQL,
 backend as users run it (`uvicorn main:app`, one worker, the request log on), and three
 yardsticks written for the benchmark (bench/baselines/). wrk sends the load, each
 scenario in alternating rounds so that the machine's state weighs on all alike, and one
-table is printed: req/s, p50, p99, CPU ms per request, ratio to the baseline, load.
+table is printed: req/s, p50, p99, CPU ms per request, req/s and p99 as ratios of the
+baseline's, machine load.
 """
 
 import argparse
@@ -134,21 +135,23 @@ def median(results: list[Result], attribute: str) -> float:
 
 
 def table(scenarios: list[Scenario]) -> list[str]:
+    """The results, with each server's req/s and p99 as ratios of its scenario's baseline."""
     lines = [
-        "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | vs baseline | errors "
-        "| load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | vs baseline "
+        "| p99 vs baseline | errors | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario in scenarios:
         base = scenario.results.get(scenario.baseline or "")
         for name, results in scenario.results.items():
-            rps = median(results, "rps")
-            ratio = (
-                f"{rps / median(base, 'rps'):.2f}x" if base and name != scenario.baseline else ""
-            )
+            rps, p99 = median(results, "rps"), median(results, "p99_ms")
+            rps_ratio = p99_ratio = ""
+            if base and name != scenario.baseline:
+                rps_ratio = f"{rps / median(base, 'rps'):.2f}x"
+                p99_ratio = f"{p99 / median(base, 'p99_ms'):.2f}x"
             lines.append(
                 f"| {scenario.label} | {name} | {rps:,.0f} | {median(results, 'p50_ms'):.1f} "
-                f"| {median(results, 'p99_ms'):.1f} | {median(results, 'cpu_ms'):.2f} | {ratio} "
+                f"| {p99:.1f} | {median(results, 'cpu_ms'):.2f} | {rps_ratio} | {p99_ratio} "
                 f"| {sum(r.errors for r in results)} | {median(results, 'load'):.1f} |"
             )
     return lines
