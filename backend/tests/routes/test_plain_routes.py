@@ -55,6 +55,7 @@ async def spied(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Ro
         transport = httpx.ASGITransport(app=spy)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             await wait_until_ready(client)
+            spy.routes.clear()  # the test's own requests only
             yield client, spy
 
 
@@ -139,7 +140,6 @@ async def test_head_and_bad_queries_find_their_routes(
     spied: tuple[httpx.AsyncClient, RouteSpy],
 ) -> None:
     client, spy = spied
-    spy.routes.clear()
 
     head = await client.head("/api/tasks?limit=1")
     refused = await client.get("/api/tasks?limit=0")
@@ -204,6 +204,15 @@ FASTAPI_ONLY = {"content-type": "application/json; charset=utf-8"}
 PLAIN = {"content-type": "application/json"}
 
 
+async def post_both(
+    client: httpx.AsyncClient, body: bytes
+) -> tuple[httpx.Response, httpx.Response]:
+    """The same body sent to the plain route, then to the FastAPI route alone."""
+    plain = await client.post("/api/tasks", content=body, headers=PLAIN)
+    fastapi = await client.post("/api/tasks", content=body, headers=FASTAPI_ONLY)
+    return plain, fastapi
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -217,10 +226,8 @@ async def test_both_create_routes_answer_alike(
     spied: tuple[httpx.AsyncClient, RouteSpy], body: bytes
 ) -> None:
     client, spy = spied
-    spy.routes.clear()
 
-    plain = await client.post("/api/tasks", content=body, headers=PLAIN)
-    fastapi = await client.post("/api/tasks", content=body, headers=FASTAPI_ONLY)
+    plain, fastapi = await post_both(client, body)
 
     assert answered_by(spy) == ["plain", "fastapi"]
     assert plain.status_code == fastapi.status_code == 201
@@ -252,10 +259,8 @@ async def test_a_body_not_valid_gets_the_fastapi_routes_error(
     spied: tuple[httpx.AsyncClient, RouteSpy], body: bytes
 ) -> None:
     client, spy = spied
-    spy.routes.clear()
 
-    handed_over = await client.post("/api/tasks", content=body, headers=PLAIN)
-    fastapi = await client.post("/api/tasks", content=body, headers=FASTAPI_ONLY)
+    handed_over, fastapi = await post_both(client, body)
     listed = await client.get("/api/tasks")
 
     # The plain route handed the request over: the FastAPI route answered both.
@@ -269,7 +274,6 @@ async def test_an_idempotent_create_is_plain_too(
     spied: tuple[httpx.AsyncClient, RouteSpy],
 ) -> None:
     client, spy = spied
-    spy.routes.clear()
     key = {**PLAIN, "idempotency-key": "plain-1"}
 
     first = await client.post("/api/tasks", content=b'{"title": "once"}', headers=key)
