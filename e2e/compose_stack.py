@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tests.utils.network import free_port
-from tests.utils.polling import wait_for_http
+from harness.network import free_port
+from harness.polling import wait_for_http
 
-from local_stack import ROOT
+from paths import ROOT
 
 
 @dataclass

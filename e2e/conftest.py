@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from harness.postgres import postgres_for_tests
 from playwright.sync_api import Browser, sync_playwright
-from tests.utils.postgres import postgres_for_tests
 
 from app_stack import AppStack
 from browser_watch import WatchedPage

@@ -12,14 +12,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from string import Template
 
-from tests.utils.network import free_port
-from tests.utils.polling import wait_for_http
-from tests.utils.postgres import fresh_database
-from tests.utils.servers import UvicornServer, stop_process
+from harness.network import free_port
+from harness.polling import wait_for_http
+from harness.postgres import fresh_database
+from harness.servers import UvicornServer, stop_process
 
-ROOT = Path(__file__).resolve().parents[1]
-DIST_DIR = ROOT / "frontend" / "dist"
-NGINX_TEMPLATE = ROOT / "frontend" / "nginx.conf"
+from paths import DIST_DIR, NGINX_TEMPLATE
 
 
 class Nginx:

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.utils.network import free_port
-from tests.utils.polling import poll, wait_for_http
+from harness.network import free_port
+from harness.polling import poll, wait_for_http
 
-from local_stack import ROOT
+from paths import ROOT
 
 STACK_FILE = ROOT / "deploy" / "swarm" / "stack.yml"
 DB_LABEL = "tasks-db=true"

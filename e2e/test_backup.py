@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from compose_stack import ComposeStack
-from local_stack import ROOT
+from paths import ROOT
 
 pytestmark = pytest.mark.stack
 

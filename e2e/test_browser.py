@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from app_stack import AppStack
 from browser_watch import WatchedPage
-from local_stack import ROOT
+from paths import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}

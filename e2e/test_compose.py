@@ -8,10 +8,10 @@ import subprocess
 
 import httpx
 import pytest
-from tests.utils.polling import wait_for_http
+from harness.polling import wait_for_http
 
 from compose_stack import ComposeStack
-from local_stack import ROOT
+from paths import ROOT
 
 pytestmark = pytest.mark.stack
 

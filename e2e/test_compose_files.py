@@ -3,7 +3,7 @@ every base image they or the Dockerfiles name can be swapped through a variable.
 
 import re
 
-from local_stack import ROOT
+from paths import ROOT
 
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.dev.yaml"]
 

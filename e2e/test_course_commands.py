@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.utils.polling import wait_for_http
+from harness.polling import wait_for_http
 
 from docker_builds import buildkit_env, stand_in_build_args
-from local_stack import ROOT
+from paths import ROOT
 
 pytestmark = pytest.mark.stack
 

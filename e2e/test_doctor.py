@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.utils.network import free_port
-from tests.utils.polling import poll
+from harness.network import free_port
+from harness.polling import poll
 
 from compose_stack import ComposeStack
-from local_stack import ROOT
+from paths import ROOT
 
 DOCTOR = ROOT / "scripts" / "doctor"
 ONLY_DOCKER = ["--json", "--only", "docker"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from docker_builds import buildkit_env, stand_in_build_args
-from local_stack import ROOT
+from paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from local_stack import ROOT
+from paths import ROOT
 
 K8S = ROOT / "deploy" / "k8s"
 TOOLS = ROOT / ".tools" / "bin"

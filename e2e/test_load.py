@@ -5,7 +5,8 @@ import re
 import shutil
 import subprocess
 
-from local_stack import ROOT, LocalStack
+from local_stack import LocalStack
+from paths import ROOT
 
 
 def locust(host: str, seconds: int = 5) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from local_stack import ROOT
+from paths import ROOT
 
 PROMETHEUS = ROOT / "monitoring" / "prometheus"
 PROMTOOL = ROOT / ".tools" / "bin" / "promtool"  # from Debian's package (scripts/lib.sh)

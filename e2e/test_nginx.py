@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from local_stack import DIST_DIR, LocalStack
+from local_stack import LocalStack
+from paths import DIST_DIR
 
 ASSETS = sorted(path.name for path in (DIST_DIR / "assets").glob("*.js"))
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from tests.utils.network import free_port
-from tests.utils.polling import wait_for_http
+from harness.network import free_port
+from harness.polling import wait_for_http
 
 from docker_builds import buildkit_env
-from local_stack import ROOT
+from paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.utils.polling import poll
+from harness.polling import poll
 
 from compose_stack import ComposeStack
 from swarm_stack import SwarmStack, docker, locust, swarm_stack

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from local_stack import ROOT
+from paths import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 MAKE_TARGETS = set(re.findall(r"^([a-z0-9-]+):", (ROOT / "Makefile").read_text(), re.MULTILINE))

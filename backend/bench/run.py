@@ -26,11 +26,11 @@ import httpx
 import psycopg
 
 from app.migrate import upgrade_to_head
-from tests.utils.app import make_settings
-from tests.utils.load import rss_mb, run_wrk
-from tests.utils.network import free_port
-from tests.utils.polling import wait_for_http
-from tests.utils.postgres import fresh_database, running_server
+from harness.app import make_settings
+from harness.load import rss_mb, run_wrk
+from harness.network import free_port
+from harness.polling import wait_for_http
+from harness.postgres import fresh_database, running_server
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 WRK_SCRIPTS = Path(__file__).resolve().parent / "wrk"

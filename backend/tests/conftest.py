@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.utils.app import make_settings, running_app
-from tests.utils.postgres import fresh_database, postgres_for_tests
+from harness.app import make_settings, running_app
+from harness.postgres import fresh_database, postgres_for_tests
 
 STORES = ["memory", "postgresql"]
 

@@ -12,10 +12,10 @@ import pytest
 import structlog
 
 from app.logs import configure_logging
-from tests.utils.app import make_settings, running_app
-from tests.utils.network import free_port
-from tests.utils.polling import wait_for_http
-from tests.utils.servers import BACKEND_DIR, UvicornServer
+from harness.app import make_settings, running_app
+from harness.network import free_port
+from harness.polling import wait_for_http
+from harness.servers import BACKEND_DIR, UvicornServer
 
 
 def test_every_line_is_json_from_the_first_start_up_line_to_the_last() -> None:

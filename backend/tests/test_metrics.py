@@ -7,8 +7,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import Settings
-from tests.utils.app import make_settings, running_app, wait_for_status
-from tests.utils.servers import UvicornServer
+from harness.app import make_settings, running_app, wait_for_status
+from harness.servers import UvicornServer
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,7 @@ from app.migrate import (
     upgrade_to_head,
 )
 from app.store.tables import metadata
-from tests.utils.app import make_settings
+from harness.app import make_settings
 
 DEMO = [(1, "Apprendre Docker"), (2, "Configurer CI/CD")]
 TABLES = {"alembic_version", "tasks", "idempotency_keys", "task_counts"}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.servers import UvicornServer
 from tests.utils.reporting import report
-from tests.utils.servers import UvicornServer
 
 SEED = "20261129"  # the same cases every run
 MINIMUM_CASES = 1_000

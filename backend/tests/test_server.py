@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.utils.servers import UvicornServer
+from harness.servers import UvicornServer
 
 
 @pytest.fixture

@@ -23,11 +23,11 @@ import psycopg
 import pytest
 
 from app.migrate import upgrade_to_head
-from tests.utils.app import make_settings
-from tests.utils.load import WrkRun, rss_mb, run_wrk
-from tests.utils.postgres import PostgresServer
+from harness.app import make_settings
+from harness.load import WrkRun, rss_mb, run_wrk
+from harness.postgres import PostgresServer
+from harness.servers import UvicornServer
 from tests.utils.reporting import report
-from tests.utils.servers import UvicornServer
 
 WRITERS = 20
 WRITE_SECONDS = 20.0

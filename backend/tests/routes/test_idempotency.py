@@ -8,8 +8,8 @@ import pytest
 
 from app.config import Settings
 from app.store.postgres import IDEMPOTENCY_LOCK_NAMESPACE
-from tests.utils.app import make_settings, running_app
-from tests.utils.polling import apoll
+from harness.app import make_settings, running_app
+from harness.polling import apoll
 
 pytestmark = pytest.mark.anyio
 

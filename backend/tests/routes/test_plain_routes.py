@@ -21,8 +21,8 @@ from app.routes.plain import (
     plain_list_query,
 )
 from app.schemas import MAX_TASK_ID
-from tests.utils.app import make_settings, wait_until_ready
-from tests.utils.network import free_port
+from harness.app import make_settings, wait_until_ready
+from harness.network import free_port
 
 pytestmark = pytest.mark.anyio
 

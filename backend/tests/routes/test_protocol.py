@@ -6,7 +6,7 @@ import socket
 import httpx
 import pytest
 
-from tests.utils.app import make_settings, running_app
+from harness.app import make_settings, running_app
 
 pytestmark = pytest.mark.anyio
 

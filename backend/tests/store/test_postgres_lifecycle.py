@@ -8,10 +8,10 @@ import psycopg
 import pytest
 
 from app.migrate import upgrade_to_head
-from tests.utils.app import make_settings, running_app, wait_for_status, wait_until_ready
-from tests.utils.polling import apoll, wait_for_http
-from tests.utils.postgres import PostgresServer
-from tests.utils.servers import UvicornServer
+from harness.app import make_settings, running_app, wait_for_status, wait_until_ready
+from harness.polling import apoll, wait_for_http
+from harness.postgres import PostgresServer
+from harness.servers import UvicornServer
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from app.app import create_app
 from app.config import Settings
-from tests.utils.polling import apoll
+from harness.polling import apoll
 
 READY_TIMEOUT = 20.0
 

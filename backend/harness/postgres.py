@@ -15,8 +15,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import make_url
 
-from tests.utils.network import free_port
-from tests.utils.polling import poll
+from harness.network import free_port
+from harness.polling import poll
 
 
 def find_bindir() -> Path:

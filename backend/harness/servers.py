@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from tests.utils.network import free_port
-from tests.utils.polling import wait_for_http
+from harness.network import free_port
+from harness.polling import wait_for_http
 
-BACKEND_DIR = Path(__file__).resolve().parents[2]
+BACKEND_DIR = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 
 

@@ -1,0 +1,9 @@
+"""Where things are in the repository, for every end-to-end test."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The production build of the web app (cd frontend && bun run build).
+DIST_DIR = ROOT / "frontend" / "dist"
+# nginx's config, a template the nginx image renders at start-up.
+NGINX_TEMPLATE = ROOT / "frontend" / "nginx.conf"
