@@ -25,8 +25,6 @@ from app.middleware import (
     ServedByMiddleware,
 )
 from app.routes import API_PREFIX, routers
-from app.routes.plain import PlainCreateRoute, PlainListRoute
-from app.routes.tasks import router as tasks_router
 from app.store import TaskStore
 from app.store.factory import build_store
 
@@ -87,10 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # OpenAPI document, its links and the frontend's generated types.
         generate_unique_id_function=lambda route: route.name,
     )
-    # First of all routes, the documentation's included: tried before the FastAPI routes
-    # they relieve (see app/routes/plain.py), and before anything else on the hot path.
-    tasks_path = API_PREFIX + tasks_router.prefix
-    app.router.routes[:0] = [PlainListRoute(tasks_path), PlainCreateRoute(tasks_path)]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)

@@ -24,7 +24,7 @@ from app.schemas import (
     TasksUpdated,
     TaskUpdate,
 )
-from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError, TaskStore
+from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 
 router = APIRouter(
     prefix="/tasks", tags=["tasks"], route_class=StrictJSONRoute, responses=UNAVAILABLE
@@ -79,14 +79,6 @@ async def list_tasks(
     ] = 0,
 ) -> Response:
     """A page of tasks; a `Link: <...>; rel="next"` header points to the next one."""
-    return await list_page(store, request.scope["path"], done=done, limit=limit, after_id=after_id)
-
-
-async def list_page(
-    store: TaskStore, path: str, *, done: bool | None, limit: int, after_id: int
-) -> JSONBytes:
-    """The answer to a list request, valid parameters given (app/routes/plain.py
-    answers the plain requests with it too)."""
     # One more than asked tells whether another page exists, without counting.
     page = await store.list(done=done, after_id=after_id, limit=limit + 1)
     headers = {}
@@ -95,7 +87,7 @@ async def list_page(
         query = {} if done is None else {"done": "true" if done else "false"}
         query |= {"limit": str(limit), "after_id": str(page[-1][0])}
         # A path-absolute URL stays right behind any proxy, whatever host the client used.
-        headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
+        headers["Link"] = f'<{request.scope["path"]}?{urlencode(query)}>; rel="next"'
     return JSONBytes(tasks_json(page), headers=headers)
 
 
@@ -137,12 +129,6 @@ async def update_all_tasks(body: AllTasksUpdate, store: StoreDep) -> TasksUpdate
 async def create_task(
     body: TaskCreate, store: StoreDep, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    return await create(store, body, idempotency_key)
-
-
-async def create(store: TaskStore, body: TaskCreate, idempotency_key: str | None) -> JSONBytes:
-    """The answer to a create request, valid body and key given (app/routes/plain.py
-    answers the plain requests with it too)."""
     headers = {}
     if idempotency_key is None:
         task = await store.create(title=body.title, done=body.done)
