@@ -13,13 +13,15 @@ if (!specPath || !outputPath) throw new Error("usage: generate-api.ts OPENAPI_JS
 
 const spec = JSON.parse(readFileSync(specPath, "utf8"));
 const types = astToString(await openapiTS(spec));
-const taskCreate: Schema = spec.components.schemas.TaskCreate;
-const titleMaxLength = taskCreate.properties?.title?.maxLength;
-if (typeof titleMaxLength !== "number") throw new Error("TaskCreate.title has no maxLength");
+// The stored title's limit: what remains of what the user typed once white space is
+// trimmed from both ends (TaskCreate.title's pattern says the same, with the trimming).
+const task: Schema = spec.components.schemas.Task;
+const titleMaxLength = task.properties?.title?.maxLength;
+if (typeof titleMaxLength !== "number") throw new Error("Task.title has no maxLength");
 
 writeFileSync(
   outputPath,
   `// Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n\n${types}\n` +
-    `/** The longest task title the API accepts (TaskCreate.title.maxLength). */\n` +
+    `/** The longest task title the API stores, once trimmed, in code points (Task.title.maxLength). */\n` +
     `export const TITLE_MAX_LENGTH = ${titleMaxLength};\n`,
 );

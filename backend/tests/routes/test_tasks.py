@@ -73,11 +73,9 @@ async def test_title_of_200_characters_is_accepted(client: httpx.AsyncClient) ->
         ({"title": "nul \x00 char"}, "title"),
         ({"title": "tab\tinside"}, "title"),
         ({"title": "line\nbreak"}, "title"),
-        ({"title": "\ttrimmed would hide it"}, "title"),
         ({"title": "\u200b"}, "title"),  # zero-width space
         ({"title": "\ufeff\u200b \u00a0"}, "title"),  # byte order mark, spaces
         ({"title": "\u0085"}, "title"),  # a C1 control character
-        ({"title": " " + "x" * TITLE_MAX_LENGTH}, "title"),  # the limit counts what is sent
         ({"title": "ok", "done": "yes"}, "done"),
         ({"title": "ok", "done": 1}, "done"),
         ({"title": "ok", "id": 99}, "id"),

@@ -169,7 +169,7 @@ export interface components {
             done: boolean;
             /**
              * Title
-             * @description 1 to 200 characters, at least one of them visible, no control character; spaces at both ends are trimmed. Any other Unicode is kept as sent.
+             * @description Trimmed first: white space (Unicode's White_Space characters: spaces, tabs, line breaks and the like) goes from both ends. What remains is stored: 1 to 200 characters (Unicode code points), at least one of them visible, no control character. Any other Unicode is kept as sent.
              * @example Apprendre Docker
              */
             title: string;
@@ -195,7 +195,7 @@ export interface components {
             done?: boolean;
             /**
              * Title
-             * @description 1 to 200 characters, at least one of them visible, no control character; spaces at both ends are trimmed. Any other Unicode is kept as sent.
+             * @description Trimmed first: white space (Unicode's White_Space characters: spaces, tabs, line breaks and the like) goes from both ends. What remains is stored: 1 to 200 characters (Unicode code points), at least one of them visible, no control character. Any other Unicode is kept as sent.
              * @example Apprendre Docker
              */
             title?: string;
@@ -731,5 +731,5 @@ export interface operations {
     };
 }
 
-/** The longest task title the API accepts (TaskCreate.title.maxLength). */
+/** The longest task title the API stores, once trimmed, in code points (Task.title.maxLength). */
 export const TITLE_MAX_LENGTH = 200;
