@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from app.errors import RETRY_AFTER_SECONDS
 from app.routes.deps import StoreDep
-from app.routing import StrictJSONRoute
+from app.routes.strict_json import StrictJSONRoute
 from app.store.base import StorageKind
 
 router = APIRouter(prefix="/health", tags=["health"], route_class=StrictJSONRoute)

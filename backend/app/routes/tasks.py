@@ -11,9 +11,9 @@ from fastapi.exceptions import RequestValidationError
 
 from app.metrics import IDEMPOTENT_REPLAYS
 from app.routes.deps import StoreDep
-from app.routes.rendering import JSONBytes, task_json, tasks_json
-from app.routes.responses import BODY, CREATE, NOT_FOUND, UNAVAILABLE
-from app.routing import StrictJSONRoute
+from app.routes.openapi_errors import BODY, CREATE, NOT_FOUND, UNAVAILABLE
+from app.routes.strict_json import StrictJSONRoute
+from app.routes.task_json import JSONBytes, task_json, tasks_json
 from app.schemas import (
     MAX_TASK_ID,
     AllTasksUpdate,

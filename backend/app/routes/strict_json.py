@@ -1,9 +1,10 @@
-"""The routes' request handling: JSON bodies read strictly, anything else refused.
+"""Strict JSON request bodies: the route class every router uses (route_class=...).
 
 Python's json module accepts NaN, Infinity and numbers too large for a float (1e999
 becomes infinity) and integers of any length: none of them is JSON, and a value the
 error handler cannot echo back must never turn a bad request into a 500. Every body is
-read strictly here; a body that is not JSON at all gets a 415.
+read strictly here; a body that is not JSON at all gets a 415. FastAPI documents this
+way of changing how a route reads requests: https://fastapi.tiangolo.com/how-to/custom-request-and-route/
 """
 
 import json

@@ -1,5 +1,6 @@
-"""The error responses each route can give, for the OpenAPI document: every status the
-server may answer is listed where it can happen (422 is FastAPI's own)."""
+"""Documentation only: the error responses each route lists in the OpenAPI document, so
+that every status the server may answer is described where it can happen (422 is
+FastAPI's own). The responses themselves are made by app/errors.py and the routes."""
 
 from typing import Any
 

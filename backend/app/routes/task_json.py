@@ -3,7 +3,7 @@
 Validating and serialising a model per row would cost more than the query itself;
 routes declare their response model for the OpenAPI schema and send these bytes.
 orjson writes exactly what json.dumps(..., ensure_ascii=False, separators=(",", ":"))
-does for ids, titles and booleans (tests/routes/test_rendering.py checks it), faster.
+does for ids, titles and booleans (tests/routes/test_task_json.py checks it), faster.
 """
 
 from collections.abc import Sequence
