@@ -25,8 +25,7 @@ from app.middleware import (
     ServedByMiddleware,
 )
 from app.routes import API_PREFIX, routers
-from app.store import TaskStore
-from app.store.factory import build_store
+from app.store import TaskStore, build_store
 
 MAX_BODY_BYTES = 64 * 1024
 # Seconds between two samples of the store's gauges besides scrapes (with several

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from app.errors import RETRY_AFTER_SECONDS
 from app.routes.deps import StoreDep
 from app.routes.strict_json import StrictJSONRoute
-from app.store.base import StorageKind
+from app.store import StorageKind
 
 router = APIRouter(prefix="/health", tags=["health"], route_class=StrictJSONRoute)
 

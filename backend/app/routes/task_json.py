@@ -15,11 +15,14 @@ from app.store import TaskRow
 
 
 def task_json(row: TaskRow) -> bytes:
-    return orjson.dumps({"id": row[0], "title": row[1], "done": row[2]})
+    task_id, title, done = row
+    return orjson.dumps({"id": task_id, "title": title, "done": done})
 
 
 def tasks_json(rows: Sequence[TaskRow]) -> bytes:
-    return orjson.dumps([{"id": row[0], "title": row[1], "done": row[2]} for row in rows])
+    return orjson.dumps(
+        [{"id": task_id, "title": title, "done": done} for task_id, title, done in rows]
+    )
 
 
 class JSONBytes(Response):

@@ -85,7 +85,8 @@ async def list_tasks(
     if len(page) > limit:
         page = page[:limit]
         query = {} if done is None else {"done": "true" if done else "false"}
-        query |= {"limit": str(limit), "after_id": str(page[-1][0])}
+        last_id, _, _ = page[-1]
+        query |= {"limit": str(limit), "after_id": str(last_id)}
         # A path-absolute URL stays right behind any proxy, whatever host the client used.
         headers["Link"] = f'<{request.scope["path"]}?{urlencode(query)}>; rel="next"'
     return JSONBytes(tasks_json(page), headers=headers)
@@ -158,7 +159,8 @@ async def create_task(
         if replayed:
             IDEMPOTENT_REPLAYS.inc()
             headers["Idempotent-Replayed"] = "true"
-    headers["Location"] = f"/api/tasks/{task[0]}"
+    task_id, _, _ = task
+    headers["Location"] = f"/api/tasks/{task_id}"
     return JSONBytes(task_json(task), status_code=status.HTTP_201_CREATED, headers=headers)
 
 
