@@ -12,22 +12,17 @@ from app.errors import install_error_handlers
 from app.logs import configure_logging
 from app.metrics import (
     METRICS_PATH,
-    MetricsMiddleware,
+    RequestMetrics,
     forget_this_process,
     metrics_endpoint,
     record_build,
     record_store_state,
 )
-from app.middleware import (
-    BodySizeLimitMiddleware,
-    HeadAsGetMiddleware,
-    RequestLogMiddleware,
-    ServedByMiddleware,
-)
+from app.middleware import HeadAsGetMiddleware, RequestObserverMiddleware, ServedByMiddleware
+from app.request_body import MAX_BODY_BYTES, BodyLimitMiddleware
 from app.routes import API_PREFIX, routers
 from app.store import TaskStore, build_store
 
-MAX_BODY_BYTES = 64 * 1024
 # Seconds between two samples of the store's gauges besides scrapes (with several
 # workers, a scrape reaches one of them; the others' figures come from here).
 METRICS_SAMPLE_INTERVAL = 5.0
@@ -87,15 +82,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(HeadAsGetMiddleware)
     if settings.metrics_enabled:
         # Not under /api: the frontend's nginx forwards /api only (see frontend/nginx.conf).
         app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
-        # Outside HeadAsGet, so that a HEAD is counted as one.
-        app.add_middleware(MetricsMiddleware)
+    # Each add_middleware() wraps the ones before: the last is the outermost.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(HeadAsGetMiddleware)
     if settings.served_by_header:
         app.add_middleware(ServedByMiddleware)
-    # Outermost: it times and logs everything, 413s included.
-    app.add_middleware(RequestLogMiddleware)
+    # Outermost: it times, logs and counts everything, 413s included, and a HEAD as one.
+    metrics = RequestMetrics() if settings.metrics_enabled else None
+    app.add_middleware(RequestObserverMiddleware, metrics=metrics)
     return app
