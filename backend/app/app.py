@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # The docs page's OAuth2 sign-in helper: this API has no OAuth2, nothing to serve.
+        swagger_ui_oauth2_redirect_url=None,
         # A trailing slash is redirected by app/errors.py, path-absolute; Starlette's own
         # redirect would build the Location from the client's Host header.
         redirect_slashes=False,

@@ -68,15 +68,12 @@ class StrictJSONRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        takes_body = self.body_field is not None
+        if self.body_field is None:
+            return handler  # no body to read: FastAPI's own handler, nothing in between
 
         async def strict_handler(request: Request) -> Response:
             strict = StrictJSONRequest(request.scope, request.receive)
-            if (
-                takes_body
-                and await strict.body()
-                and not _is_json(strict.headers.get("content-type", ""))
-            ):
+            if await strict.body() and not _is_json(strict.headers.get("content-type", "")):
                 raise HTTPException(
                     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=UNSUPPORTED_MEDIA_TYPE
                 )
