@@ -368,7 +368,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The body is larger than 64 KiB */
+            /** @description The body is larger than 64 KiB (65536 bytes) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -482,7 +482,7 @@ export interface operations {
                     "application/json": components["schemas"]["TasksUpdated"];
                 };
             };
-            /** @description The body is larger than 64 KiB */
+            /** @description The body is larger than 64 KiB (65536 bytes) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -689,7 +689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The body is larger than 64 KiB */
+            /** @description The body is larger than 64 KiB (65536 bytes) */
             413: {
                 headers: {
                     [name: string]: unknown;
