@@ -35,13 +35,19 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+# Made once: json.loads() with hooks would build a decoder for every body.
+_DECODER = json.JSONDecoder(
+    parse_constant=_refuse, parse_float=_finite_float, parse_int=_bounded_int
+)
+
+
 def strict_json(document: bytes) -> Any:
     """json.loads, refusing what is not strict JSON; every error a JSONDecodeError."""
     text = document.decode("utf-8", errors="surrogateescape")
+    if text.startswith("\ufeff"):  # as json.loads() refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     try:
-        return json.loads(
-            text, parse_constant=_refuse, parse_float=_finite_float, parse_int=_bounded_int
-        )
+        return _DECODER.decode(text)
     except ValueError as error:
         if isinstance(error, json.JSONDecodeError):
             raise
@@ -73,7 +79,7 @@ class StrictJSONRoute(APIRoute):
 
         async def strict_handler(request: Request) -> Response:
             strict = StrictJSONRequest(request.scope, request.receive)
-            if await strict.body() and not _is_json(strict.headers.get("content-type", "")):
+            if not _is_json(strict.headers.get("content-type", "")) and await strict.body():
                 raise HTTPException(
                     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=UNSUPPORTED_MEDIA_TYPE
                 )

@@ -93,7 +93,14 @@ async def test_create_refuses_bad_input_with_field_details(
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"title": "unterminated', b"not json", b"[1, 2]", b'"\\ud800"'],
+    [
+        b'{"title": "unterminated',
+        b"not json",
+        b"[1, 2]",
+        b'"\\ud800"',
+        b'\xef\xbb\xbf{"title": "a byte order mark first"}',
+        b'{"title": "a"} trailing',
+    ],
 )
 async def test_create_refuses_malformed_json_with_422(
     client: httpx.AsyncClient, content: bytes
