@@ -42,7 +42,7 @@ class RequestObserverMiddleware:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")
                 break
-        if not _VALID_REQUEST_ID.fullmatch(request_id):
+        if not (request_id and _VALID_REQUEST_ID.fullmatch(request_id)):
             request_id = os.urandom(16).hex()
         id_header = (b"x-request-id", request_id.encode("latin-1"))
         response_status = 500  # what the client gets if the app fails before answering

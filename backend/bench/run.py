@@ -40,6 +40,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CONNECTIONS = 32
 BARE_ASGI = "bare ASGI"
 FLOOR = "FastAPI floor"
+FLOOR_ON_APP = "FastAPI floor, routes on the app"
 
 
 @dataclass
@@ -303,12 +304,13 @@ def main() -> None:
             # The yardsticks, and the scenarios measured once: on the smaller data set.
             bare = start(BARE_ASGI, "bench.baselines.bare_asgi:app", db)
             floor = start(FLOOR, "bench.baselines.fastapi_floor:app", db)
+            on_app = start(FLOOR_ON_APP, "bench.baselines.fastapi_floor:routes_on_app", db)
             course = start("course solution", "bench.baselines.course_solution:app", db)
             quiet = start("project, request log off", "main:app", {**db, "LOG_LEVEL": "warning"})
             unmetered = start(
                 "project, metrics off", "main:app", {**db, "METRICS_ENABLED": "false"}
             )
-            first_page.targets += [floor, bare, course]
+            first_page.targets += [floor, on_app, bare, course]
             scenarios += [
                 Scenario(
                     f"PG {size:,}: GET first page, log on/off",
@@ -325,7 +327,11 @@ def main() -> None:
                 Scenario("GET /api/health", "/api/health", [project]),
                 Scenario("GET /api/health/ready", "/api/health/ready", [project]),
                 Scenario(
-                    f"PG {size:,}: POST", "/api/tasks", [project, floor, bare], "post.lua", FLOOR
+                    f"PG {size:,}: POST",
+                    "/api/tasks",
+                    [project, floor, on_app, bare],
+                    "post.lua",
+                    FLOOR,
                 ),
                 Scenario(f"PG {size:,}: PATCH", "/api/tasks/1", [project], "patch.lua"),
             ]

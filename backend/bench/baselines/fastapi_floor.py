@@ -2,12 +2,19 @@
 
 The project's list and create routes with nothing around them: the same parameters
 (query, body, the optional Idempotency-Key header), declared and validated the same way
-with the project's own models and limits, psycopg's pool, rows rendered with orjson; no
-middleware, no request log, no metrics, no error mapping, no idempotency records (the
-benchmark sends no key). Between the bare ASGI app and this lies what FastAPI itself costs
-a request; between this and the project, what its features cost. The project is held to
-0.8x this app's req/s, with at most 1.5x its p99 (docs/performance.md).
+with the project's own models and limits, mounted the same way (an APIRouter included
+under /api, the layout of FastAPI's "Bigger Applications"), psycopg's pool, rows rendered
+with orjson; no middleware, no request log, no metrics, no error mapping, no idempotency
+records (the benchmark sends no key). Between the bare ASGI app and this lies what
+FastAPI itself costs a request; between this and the project, what its features cost.
+The project is held to 0.8x this app's req/s, with at most 1.5x its p99
+(docs/performance.md).
     DATABASE_URL=... uvicorn bench.baselines.fastapi_floor:app
+
+`routes_on_app` serves the same two routes declared on the app itself: since FastAPI
+0.137, include_router() adds a routing step to every request, and the benchmark shows
+what it costs beside the floor.
+    DATABASE_URL=... uvicorn bench.baselines.fastapi_floor:routes_on_app
 """
 
 import os
@@ -16,7 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import orjson
-from fastapi import FastAPI, Header, Query, Response
+from fastapi import APIRouter, FastAPI, Header, Query, Response
 from psycopg_pool import AsyncConnectionPool
 
 from app.routes.tasks import IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE, PAGE_SIZE
@@ -34,15 +41,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await pool.close()
 
 
-app = FastAPI(lifespan=lifespan)
-
-
 def task_json(row: tuple[int, str, bool]) -> dict[str, int | str | bool]:
     task_id, title, done = row
     return {"id": task_id, "title": title, "done": done}
 
 
-@app.get("/api/tasks")
 async def list_tasks(
     done: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
@@ -64,7 +67,6 @@ async def list_tasks(
     return Response(orjson.dumps([task_json(row) for row in rows]), media_type="application/json")
 
 
-@app.post("/api/tasks", status_code=201)
 async def create_task(
     body: TaskCreate,
     idempotency_key: Annotated[
@@ -79,3 +81,17 @@ async def create_task(
         row = await cursor.fetchone()
     assert row is not None
     return Response(orjson.dumps(task_json(row)), status_code=201, media_type="application/json")
+
+
+def add_routes(target: FastAPI | APIRouter, path: str) -> None:
+    target.add_api_route(path, list_tasks, methods=["GET"])
+    target.add_api_route(path, create_task, methods=["POST"], status_code=201)
+
+
+tasks = APIRouter(prefix="/tasks")
+add_routes(tasks, "")
+app = FastAPI(lifespan=lifespan)
+app.include_router(tasks, prefix="/api")
+
+routes_on_app = FastAPI(lifespan=lifespan)
+add_routes(routes_on_app, "/api/tasks")
