@@ -20,6 +20,7 @@ from grafana_foundation_sdk.models.common import (
     TooltipDisplayMode,
 )
 from grafana_foundation_sdk.models.dashboard import (
+    DashboardCursorSync,
     DashboardLinkType,
     Threshold,
     ThresholdsMode,
@@ -61,6 +62,7 @@ def dashboard(uid: str, title: str, description: str) -> Dashboard:
         .time("now-1h", "now")
         .refresh("30s")
         .timezone("browser")
+        .tooltip(DashboardCursorSync.CROSSHAIR)
         .readonly()  # provisioned from files: change the code, not the UI
         # A menu of the other dashboards of the task list (those tagged "tasks").
         .link(

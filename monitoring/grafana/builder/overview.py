@@ -34,7 +34,6 @@ def build() -> Dashboard:
             .description("Route templates that served requests in the last 5 minutes.")
             .datasource(DATASOURCE)
             .query("label_values(route:http_requests:rate5m, route)")
-            .definition("label_values(route:http_requests:rate5m, route)")
             .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
             .sort(VariableSort.ALPHABETICAL_ASC)
             .multi(True)

@@ -24,7 +24,6 @@ def build() -> Dashboard:
             .description("The databases PostgreSQL reports a size for.")
             .datasource(DATASOURCE)
             .query("label_values(pg_database_size_bytes, datname)")
-            .definition("label_values(pg_database_size_bytes, datname)")
             .refresh(VariableRefresh.ON_DASHBOARD_LOAD)
             .current(VariableOption(text="tasks", value="tasks"))
         )
