@@ -139,3 +139,26 @@ def test_grafana_has_no_login_and_so_no_default_password() -> None:
     mounts = {volume.split(":")[1]: volume for volume in grafana["volumes"]}
     assert mounts["/etc/grafana/dashboards"].endswith(":ro")
     assert mounts["/var/lib/grafana"] == "grafana_data:/var/lib/grafana"
+
+
+def test_the_swarm_stacks_prometheus_scrapes_each_backend_task_with_the_same_rules(
+    tmp_path: Path,
+) -> None:
+    """deploy/swarm/prometheus.yml, laid out as the stack's configs mount it, is valid; it
+    finds each backend replica through Swarm's DNS (tasks.backend), and its rule files are
+    the ones docker compose uses."""
+    (tmp_path / "rules").mkdir()
+    config = tmp_path / "prometheus.yml"
+    config.write_text((ROOT / "deploy" / "swarm" / "prometheus.yml").read_text())
+    stack = load(ROOT / "deploy" / "swarm" / "stack.yml")
+    for mount in stack["services"]["prometheus"]["configs"]:
+        source = ROOT / "deploy" / "swarm" / stack["configs"][mount["source"]]["file"]
+        if mount["target"].startswith("/etc/prometheus/rules/"):
+            assert source.resolve().parent == (PROMETHEUS / "rules").resolve()
+            (tmp_path / "rules" / source.name).write_text(source.read_text())
+
+    output = promtool("check", "config", str(config))
+    backend = next(job for job in load(config)["scrape_configs"] if job["job_name"] == "backend")
+    print("\n" + output)
+    assert "2 rule files found" in output
+    assert backend["dns_sd_configs"][0]["names"] == ["tasks.backend"]
