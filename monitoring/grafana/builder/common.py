@@ -2,6 +2,7 @@
 metric selectors that more than one panel reads."""
 
 import warnings
+from typing import TypeVar
 
 from grafana_foundation_sdk.builders.common import (
     ReduceDataOptions,
@@ -90,6 +91,23 @@ def _ref_ids(queries: tuple[tuple[str, str], ...]) -> list[PrometheusQuery]:
     return [query(expr, legend, chr(ord("A") + i)) for i, (expr, legend) in enumerate(queries)]
 
 
+Visual = TypeVar("Visual", Timeseries, Stat)
+
+
+def _framed(
+    panel: Visual, title: str, description: str, unit: str, width: int, height: int
+) -> Visual:
+    """`panel` with what every panel has: title, description, data source, unit, size."""
+    return (
+        panel.title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .unit(unit)
+        .span(width)
+        .height(height)
+    )
+
+
 def timeseries(
     title: str,
     description: str,
@@ -101,13 +119,7 @@ def timeseries(
 ) -> Timeseries:
     """A graph over time of each (expr, legend) query, its legend as a table at the bottom."""
     panel = (
-        Timeseries()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .unit(unit)
-        .span(width)
-        .height(height)
+        _framed(Timeseries(), title, description, unit, width, height)
         .line_width(1)
         .fill_opacity(10)
         .legend(
@@ -145,13 +157,7 @@ def stat(
     else:
         steps = [Threshold(color="green", value=None)]
     return (
-        Stat()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .unit(unit)
-        .span(width)
-        .height(height)
+        _framed(Stat(), title, description, unit, width, height)
         .color_mode(BigValueColorMode.BACKGROUND)
         .graph_mode(BigValueGraphMode.AREA)
         .reduce_options(ReduceDataOptions().calcs(["lastNotNull"]))
