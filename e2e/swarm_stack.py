@@ -184,9 +184,10 @@ class SwarmStack:
         self.restore_engine()
 
     def remove_everything(self) -> None:
-        """The stack, its volume, the test's images, the node's label."""
+        """The stack, its volumes, the test's images, the node's label."""
         self.remove()
-        docker("volume", "rm", f"{self.name}_postgres_data", check=False)
+        for volume in ("postgres_data", "prometheus_data"):
+            docker("volume", "rm", f"{self.name}_{volume}", check=False)
         for image in self.extra_images:
             docker("image", "rm", image, check=False)
         if self.labelled_node:
