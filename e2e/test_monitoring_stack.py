@@ -7,7 +7,6 @@ The profile's services whose image this machine has are started: all but Grafana
 (no registry answers and no stand-in can be built, see docker-compose.yml); where its
 image can be pulled, Grafana is started too and its provisioned dashboards are checked."""
 
-import json
 import re
 import shutil
 import subprocess
@@ -22,7 +21,7 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll
 
-from compose_stack import ComposeStack
+from compose_stack import ComposeStack, startable_services
 from dashboards import PanelQuery, panel_queries, selectors, variable_queries
 from paths import ROOT
 
@@ -53,21 +52,9 @@ class Monitoring:
             "GRAFANA_PORT": self.grafana.rsplit(":", 1)[1],
         }
         self.files = ["-f", str(ROOT / "docker-compose.yml"), "-f", str(override)]
-        self.services, self.left_out = self.runnable()
-
-    def runnable(self) -> tuple[list[str], dict[str, str]]:
-        """The profile's services whose image is on this engine; the others, by image."""
-        config = json.loads(self.compose("config", "--format", "json").stdout)
-        services, left_out = [], {}
-        for name, service in config["services"].items():
-            if "monitoring" not in service.get("profiles", []):
-                continue
-            inspect = ["docker", "image", "inspect", service["image"]]
-            if subprocess.run(inspect, capture_output=True).returncode == 0:
-                services.append(name)
-            else:
-                left_out[name] = service["image"]
-        return services, left_out
+        self.services, self.left_out = startable_services(
+            self.env, "--project-name", stack.project, *self.files, profile="monitoring"
+        )
 
     def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.stack.compose(
