@@ -26,6 +26,7 @@ class PanelQuery:
     """One query of one panel: `expr` is what Grafana sends, variables replaced."""
 
     dashboard: str
+    panel_id: int
     panel: str
     ref_id: str
     expr: str
@@ -86,6 +87,7 @@ def panel_queries(directory: Path = DASHBOARDS) -> list[PanelQuery]:
                 queries.append(
                     PanelQuery(
                         dashboard=dashboard["title"],
+                        panel_id=panel["id"],
                         panel=panel["title"],
                         ref_id=target["refId"],
                         expr=substitute(target["expr"], values),

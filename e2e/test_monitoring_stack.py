@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +146,15 @@ def test_every_target_is_up(monitoring: Monitoring) -> None:
 
 def test_traffic_through_nginx_shows_in_the_request_rate(monitoring: Monitoring) -> None:
     requests = 200
+    series = 'http_requests_total{job="backend", route="/api/tasks", status="200"}'
     with httpx.Client(base_url=monitoring.stack.frontend_url) as client:
+        # rate() counts the increase between samples: with no sample of the series before
+        # the traffic, 200 requests between two scrapes would read as 0/s.
+        assert client.get("/api/tasks").status_code == 200
+        poll(lambda: monitoring.query(series) or None, within=30, what=f"{series} scraped")
         for _ in range(requests):
             assert client.get("/api/tasks").status_code == 200
-    query = 'sum(rate(http_requests_total{job="backend", route="/api/tasks", status="200"}[1m]))'
+    query = f"sum(rate({series}[1m]))"
 
     def rate() -> float | None:
         result = monitoring.query(query)
@@ -260,7 +266,7 @@ def test_every_dashboard_query_returns_data_after_traffic_and_an_outage(
         print(f"${name}: label_values({metric}, {label}) = {sorted(map(str, values))}")
         assert values - {None}, f"${name} would list nothing"
     dashboards = len({query.dashboard for query in queries})
-    panels = len({(query.dashboard, query.panel) for query in queries})
+    panels = len({(query.dashboard, query.panel_id) for query in queries})
     print(
         f"{len(queries)} queries of {panels} panels in {dashboards} dashboards, each with "
         f"data (outage errors seen at {outage:.2f}/s while PostgreSQL was stopped)"
@@ -272,8 +278,8 @@ def test_a_panel_naming_a_metric_that_no_longer_exists_is_caught(monitoring: Mon
     """The check above can fail: a recording rule renamed, a metric that is gone."""
     (query, *_) = panel_queries()
     renamed = [
-        PanelQuery(query.dashboard, query.panel, "A", "route:http_requests:rate1m"),
-        PanelQuery(query.dashboard, query.panel, "B", "sum(tasks_gone_total) or vector(0)"),
+        replace(query, ref_id="A", expr="route:http_requests:rate1m"),
+        replace(query, ref_id="B", expr="sum(tasks_gone_total) or vector(0)"),
     ]
     empty = queries_without_data(monitoring, renamed)
     print("\n" + "\n".join(empty))

@@ -94,8 +94,8 @@ def build() -> Dashboard:
         .with_row(Row("Storage"))
         .with_panel(
             timeseries(
-                "Database size",
-                "The selected database on disk, over time.",
+                "Database size over time",
+                "The selected database on disk: how fast it grows.",
                 "bytes",
                 (f"pg_database_size_bytes{{{DATABASE}}}", "{{datname}}"),
             )
