@@ -1,6 +1,7 @@
 """The app on Docker Swarm for real (deploy/swarm/stack.yml): three backend replicas behind
-nginx, rolling updates under load without a failed request, a killed replica replaced, a
-broken image rolled back by itself, data kept across `docker stack rm`, nothing left.
+nginx, each scraped by Prometheus on its own, rolling updates under load without a failed
+request, a killed replica replaced (and seen gone by Prometheus), a broken image rolled
+back by itself, data kept across `docker stack rm`, nothing left.
 The tests run in order on one stack; the figures are printed."""
 
 import time
