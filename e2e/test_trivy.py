@@ -68,7 +68,8 @@ def trivy(tree: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
         timeout=300,
         check=False,
     )
-    assert result.returncode in (0, 1), result.stderr
+    # 1 is also Trivy's status for an error: then there is no report.
+    assert result.returncode in (0, 1) and result.stdout.strip(), result.stderr
     results: list[dict[str, Any]] = json.loads(result.stdout).get("Results") or []
     return result.returncode, results
 
