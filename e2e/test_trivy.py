@@ -69,7 +69,8 @@ def trivy(tree: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
         check=False,
     )
     # 1 is also Trivy's status for an error: then there is no report.
-    assert result.returncode in (0, 1) and result.stdout.strip(), result.stderr
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stdout.strip(), result.stderr
     results: list[dict[str, Any]] = json.loads(result.stdout).get("Results") or []
     return result.returncode, results
 
@@ -165,16 +166,15 @@ PLANTED = {
 }
 
 
-@pytest.mark.parametrize(("plant", "expected"), PLANTED.values(), ids=PLANTED.keys())
-def test_a_planted_secret_fails_the_secret_scan(
-    plant: Callable[[Path], None], expected: set[tuple[str, str]], tree: Path
-) -> None:
-    plant(tree)
+def test_planted_secrets_fail_the_secret_scan(tree: Path) -> None:
+    # All in one copy, one scan: each finding names its file and rule.
+    for plant, _ in PLANTED.values():
+        plant(tree)
 
     status, found = secrets_found(tree)
 
     assert status == 1
-    assert found == expected
+    assert found == set().union(*(expected for _, expected in PLANTED.values()))
 
 
 def test_your_own_env_file_is_not_scanned(tree: Path) -> None:
