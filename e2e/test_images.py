@@ -1,7 +1,8 @@
 """The Docker module's image lessons, proven on our Dockerfiles: dependencies are a layer
 of their own, rebuilt when the lock file changes and not when the code does;
-.dockerignore keeps secrets, history, local environments and tests out; and each image's
-SBOM (syft, CycloneDX) lists exactly the locked packages it holds, none of the dev tools.
+.dockerignore keeps secrets, history, local environments and tests out; each image's
+SBOM (syft, CycloneDX) lists exactly the locked packages it holds, none of the dev tools;
+and the images pass the secret half of the images workflow's Trivy scan.
 Needs a Docker engine; builds copies of backend/ and frontend/ in temporary folders."""
 
 import json
@@ -167,8 +168,10 @@ def test_dockerignore_keeps_decoys_out_of_the_image(
     assert listing.split() == []
 
 
-# ---- SBOMs -------------------------------------------------------------------------------
+# ---- The images as released: their SBOMs, their secret scan -------------------------------
+SERVICES = ["backend", "frontend"]
 SYFT = ROOT / ".tools" / "bin" / "syft"
+TRIVY = ROOT / ".tools" / "bin" / "trivy"
 SBOMS = ROOT / "artifacts" / "sbom"
 # The lock's packages as name==version lines, without the project itself or any group.
 UV_EXPORT = ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header"]
@@ -255,10 +258,21 @@ def components(sbom: dict[str, Any], purl_type: str, under: str = "/") -> dict[s
     return found
 
 
-def test_backend_sbom_lists_exactly_the_locked_runtime_packages(tags: list[str]) -> None:
-    tag = "tasks-sbom-test-backend:latest-test"
-    tags.append(tag)
-    docker_build(ROOT / "backend", tag)
+@pytest.fixture(scope="module")
+def images() -> Iterator[dict[str, str]]:
+    """Each service's image as the images workflow builds it (its final stage), removed
+    afterwards."""
+    built = {service: f"tasks-release-test-{service}:latest-test" for service in SERVICES}
+    try:
+        for service, tag in built.items():
+            docker_build(ROOT / service, tag)
+        yield built
+    finally:
+        subprocess.run(["docker", "rmi", "--force", *built.values()], capture_output=True)
+
+
+def test_backend_sbom_lists_exactly_the_locked_runtime_packages(images: dict[str, str]) -> None:
+    tag = images["backend"]
     environment = json.loads(
         subprocess.run(
             ["docker", "run", "--rm", "--entrypoint", "python", tag, "-c", MARKER_ENVIRONMENT],
@@ -279,15 +293,32 @@ def test_backend_sbom_lists_exactly_the_locked_runtime_packages(tags: list[str])
     assert components(sbom, "pypi").keys() & dev_only == set()  # anywhere in the image
 
 
-def test_frontend_sbom_holds_the_web_server_and_no_npm_package(tags: list[str]) -> None:
-    tag = "tasks-sbom-test-frontend:latest-test"
-    tags.append(tag)
-    docker_build(ROOT / "frontend", tag)
-
-    sbom = sbom_of(tag, "frontend")
+def test_frontend_sbom_holds_the_web_server_and_no_npm_package(images: dict[str, str]) -> None:
+    sbom = sbom_of(images["frontend"], "frontend")
     system = {**components(sbom, "deb"), **components(sbom, "apk")}
 
     # The npm packages are bundled into the built JavaScript, which no SBOM tool reads:
     # none is installed in the image, not one from node_modules (bun, vite, vitest...).
     assert components(sbom, "npm") == {}
     assert any(name.startswith("nginx") for name in system), sorted(system)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_passes_the_images_workflows_secret_scan(
+    service: str, images: dict[str, str]
+) -> None:
+    # The images workflow's Trivy scan looks for secrets too, from the repository's root,
+    # with its trivy.yaml and trivy-secret.yaml: that half needs no database, so it runs
+    # here (the vulnerability half only in GitHub).
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(TRIVY), "image", "--scanners", "secret", "--image-src", "docker", images[service]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    print(f"\n{service}: Trivy's secret scan of the image in {time.monotonic() - started:.1f} s")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
