@@ -9,6 +9,7 @@ FRONTEND_PORT, BACKEND_PORT: the variables compose reads), never the learner's `
 the URLs and the container name in the commands are rewritten to match, nothing else.
 """
 
+import json
 import re
 import subprocess
 import uuid
@@ -174,6 +175,12 @@ def prometheus_ready(output: str, box: Sandbox) -> None:
     wait_for_http(f"http://127.0.0.1:{box.env['PROMETHEUS_PORT']}/-/ready", within=90)
 
 
+def an_sbom_of_the_backend(output: str, box: Sandbox) -> None:
+    sbom = json.loads((ROOT / "artifacts" / "sbom" / "backend.cdx.json").read_text())
+    names = {component["name"] for component in sbom["components"]}
+    assert {"fastapi", "uvicorn"} <= names
+
+
 def exits_zero(output: str, box: Sandbox) -> None:
     """Nothing more to check than that every command succeeded (make doctor's all-clear)."""
 
@@ -187,6 +194,8 @@ PROMISES: dict[str, Callable[[str, Sandbox], None]] = {
     "## Retrying a create safely: `Idempotency-Key`": created_once,
     "## Several backends behind nginx, with compose": answered_by_three_replicas,
     "# Monitoring": prometheus_ready,
+    "## Run the scans yourself": exits_zero,
+    "## The images' SBOMs": an_sbom_of_the_backend,
 }
 
 
