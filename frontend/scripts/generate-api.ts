@@ -21,7 +21,8 @@ if (!specPath || !typesPath || !nginxPath) {
   throw new Error("usage: generate-api.ts OPENAPI_JSON OUTPUT_TS OUTPUT_NGINX_CONF");
 }
 
-const spec: Spec = JSON.parse(readFileSync(specPath, "utf8"));
+const document = JSON.parse(readFileSync(specPath, "utf8"));
+const spec: Spec = document;
 
 /** `value`, which the document must have: a missing limit is a broken contract, not 0. */
 function required(value: number | undefined, where: string): number {
@@ -40,7 +41,7 @@ const pageSize = required(limit?.default, "default for GET /api/tasks?limit");
 const maxPageSize = required(limit?.maximum, "maximum for GET /api/tasks?limit");
 const maxBodyBytes = required(spec["x-max-body-bytes"], "x-max-body-bytes");
 
-const types = astToString(await openapiTS(spec as Parameters<typeof openapiTS>[0]));
+const types = astToString(await openapiTS(document));
 writeFileSync(
   typesPath,
   `// Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n\n${types}\n` +
