@@ -142,6 +142,18 @@ def compose_stack() -> Iterator[ComposeStack]:
         assert left == [], f"docker compose down left these behind: {left}"
 
 
+def build_images() -> float:
+    """`docker compose build`: the app's images (tasks-backend:dev, tasks-frontend:dev) as
+    the compose stack runs them, for tests that deploy them otherwise (Swarm). Seconds."""
+    started = time.monotonic()
+    env = {**os.environ, "REVISION": _git_revision()}
+    result = subprocess.run(
+        ["docker", "compose", "build"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"docker compose build failed:\n{result.stderr[-4000:]}"
+    return time.monotonic() - started
+
+
 def _git_revision() -> str:
     result = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
