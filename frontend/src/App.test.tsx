@@ -336,6 +336,24 @@ describe("deleting", () => {
   });
 });
 
+describe("clearing fails", () => {
+  it("puts the done tasks back, with their count, and says so", async () => {
+    const api = new MockApi();
+    api.tasks[1] = { id: 2, title: "Configurer CI/CD", done: true };
+    const user = await renderApp();
+    api.failNext("DELETE", 503);
+
+    await user.click(screen.getByRole("button", { name: "Clear done" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not clear the done tasks, they are kept",
+    );
+    expect(titles()).toEqual(["Apprendre Docker", "Configurer CI/CD"]);
+    expect(screen.getByText("1 task left")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Clear done" })).toBeEnabled();
+  });
+});
+
 describe("filters", () => {
   it("shows active or done tasks and keeps the choice in the URL", async () => {
     const api = new MockApi();

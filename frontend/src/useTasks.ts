@@ -9,7 +9,6 @@ import {
   getSummary,
   listTasks,
   type Storage,
-  type Summary,
   setAllDone,
   type Task,
   type TaskChanges,
@@ -17,14 +16,24 @@ import {
 } from "./api";
 import { FreshReads } from "./freshReads";
 import { MAX_PAGE_SIZE, PAGE_SIZE } from "./generated/api";
+import {
+  NO_TASKS,
+  type TaskData,
+  withAllMarked,
+  withChanges,
+  withDoneBack,
+  withMarksBack,
+  withoutDone,
+  withoutTask,
+  withPage,
+  withSaved,
+  withTask,
+} from "./taskData";
 
 export type LoadState =
   | { status: "loading" }
   | { status: "failed"; message: string }
   | { status: "ready" };
-
-/** What the list shows: the tasks loaded, the totals over all tasks, the next page's URL. */
-type TaskData = { tasks: Task[]; summary: Summary; next: string | null };
 
 /**
  * One change to the tasks. `show` is applied at once; `send` makes the request; `confirm`
@@ -39,35 +48,8 @@ type Change<Answer> = {
   undo?: (data: TaskData) => TaskData;
 };
 
-const NO_TASKS: TaskData = { tasks: [], summary: { total: 0, done: 0, open: 0 }, next: null };
-
 function messageOf(error: unknown): string {
   return error instanceof ApiError ? error.message : "Something went wrong. Retry in a moment.";
-}
-
-/** `tasks` with `added` merged in, by id, without duplicates: pages and local adds can overlap. */
-function mergeById(tasks: Task[], added: Task[]): Task[] {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  for (const task of added) byId.set(task.id, task);
-  return [...byId.values()].sort((a, b) => a.id - b.id);
-}
-
-function replace(tasks: Task[], id: number, changes: Partial<Task>): Task[] {
-  return tasks.map((task) => (task.id === id ? { ...task, ...changes } : task));
-}
-
-/** The summary once `delta` tasks (done or not) are added, or removed when negative. */
-function counted(summary: Summary, delta: number, done: boolean): Summary {
-  return {
-    total: summary.total + delta,
-    done: summary.done + (done ? delta : 0),
-    open: summary.open + (done ? 0 : delta),
-  };
-}
-
-/** The summary once a task goes from `done` to the opposite. */
-function flipped(summary: Summary, done: boolean): Summary {
-  return counted(counted(summary, -1, done), 1, !done);
 }
 
 /**
@@ -151,11 +133,7 @@ export function useTasks() {
     setLoadingMore(true);
     try {
       const page = await reads.read(() => listTasks(next));
-      setData((shown) => ({
-        ...shown,
-        tasks: mergeById(shown.tasks, page.tasks),
-        next: page.next,
-      }));
+      setData((shown) => withPage(shown, page));
     } catch (error) {
       setNotice(`Could not load more tasks: ${messageOf(error)}`);
     } finally {
@@ -191,11 +169,7 @@ export function useTasks() {
     async (title: string): Promise<boolean> => {
       const added = await apply({
         send: () => createTask(title),
-        confirm: (shown, task) => ({
-          ...shown,
-          tasks: mergeById(shown.tasks, [task]),
-          summary: counted(shown.summary, 1, task.done),
-        }),
+        confirm: withTask,
         failure: `Could not add "${title}"`,
       });
       if (added) setNotice(null);
@@ -205,25 +179,15 @@ export function useTasks() {
   );
 
   const change = useCallback(
-    (task: Task, changes: TaskChanges, what: string) => {
-      const before = { title: task.title, done: task.done };
-      const flips = changes.done !== undefined && changes.done !== task.done;
-      return apply({
-        show: (shown) => ({
-          ...shown,
-          tasks: replace(shown.tasks, task.id, changes),
-          summary: flips ? flipped(shown.summary, task.done) : shown.summary,
-        }),
+    (task: Task, changes: TaskChanges, what: string) =>
+      apply({
+        show: (shown) => withChanges(shown, task, changes),
         send: () => updateTask(task.id, changes),
-        confirm: (shown, saved) => ({ ...shown, tasks: replace(shown.tasks, task.id, saved) }),
-        undo: (shown) => ({
-          ...shown,
-          tasks: replace(shown.tasks, task.id, before),
-          summary: flips ? flipped(shown.summary, !task.done) : shown.summary,
-        }),
+        confirm: withSaved,
+        undo: (shown) =>
+          withChanges(shown, { ...task, ...changes }, { title: task.title, done: task.done }),
         failure: `Could not ${what} "${task.title}", it is back as it was`,
-      });
-    },
+      }),
     [apply],
   );
 
@@ -240,21 +204,13 @@ export function useTasks() {
   const remove = useCallback(
     (task: Task) =>
       apply({
-        show: (shown) => ({
-          ...shown,
-          tasks: shown.tasks.filter((other) => other.id !== task.id),
-          summary: counted(shown.summary, -1, task.done),
-        }),
+        show: (shown) => withoutTask(shown, task),
         send: () =>
           deleteTask(task.id).catch((error: unknown) => {
             // Already gone is what was wanted.
             if (!(error instanceof ApiError && error.status === 404)) throw error;
           }),
-        undo: (shown) => ({
-          ...shown,
-          tasks: mergeById(shown.tasks, [task]),
-          summary: counted(shown.summary, 1, task.done),
-        }),
+        undo: (shown) => withTask(shown, task),
         failure: `Could not delete "${task.title}", kept`,
       }),
     [apply],
@@ -262,20 +218,11 @@ export function useTasks() {
 
   /** Every done task, loaded or not, in one request. */
   const clearDone = useCallback(() => {
-    const removed = current.current.tasks.filter((task) => task.done);
-    const doneBefore = current.current.summary.done;
+    const before = current.current;
     return apply({
-      show: (shown) => ({
-        ...shown,
-        tasks: shown.tasks.filter((task) => !task.done),
-        summary: { ...shown.summary, total: shown.summary.open, done: 0 },
-      }),
+      show: withoutDone,
       send: deleteDoneTasks,
-      undo: (shown) => ({
-        ...shown,
-        tasks: mergeById(shown.tasks, removed),
-        summary: counted(shown.summary, doneBefore, true),
-      }),
+      undo: (shown) => withDoneBack(shown, before),
       failure: "Could not clear the done tasks, they are kept",
     });
   }, [apply]);
@@ -284,23 +231,10 @@ export function useTasks() {
   const setAll = useCallback(
     (done: boolean) => {
       const before = current.current;
-      const wasDone = new Map(before.tasks.map((task) => [task.id, task.done]));
       return apply({
-        show: (shown) => ({
-          ...shown,
-          tasks: shown.tasks.map((task) => ({ ...task, done })),
-          summary: {
-            total: shown.summary.total,
-            done: done ? shown.summary.total : 0,
-            open: done ? 0 : shown.summary.total,
-          },
-        }),
+        show: (shown) => withAllMarked(shown, done),
         send: () => setAllDone(done),
-        undo: (shown) => ({
-          ...shown,
-          tasks: shown.tasks.map((task) => ({ ...task, done: wasDone.get(task.id) ?? task.done })),
-          summary: before.summary,
-        }),
+        undo: (shown) => withMarksBack(shown, before),
         failure: `Could not mark every task ${done ? "done" : "not done"}, they are back as they were`,
       });
     },
