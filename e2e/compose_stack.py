@@ -134,7 +134,12 @@ def compose_stack() -> Iterator[ComposeStack]:
     )
     try:
         stack.up()
-        wait_for_http(f"{stack.frontend_url}/api/health/ready")
+        try:
+            wait_for_http(f"{stack.frontend_url}/api/health/ready")
+        except AssertionError as error:
+            state = stack.compose("ps", "--all", check=False).stdout
+            logs = stack.compose("logs", "--no-color", "--tail", "20", check=False).stdout
+            raise AssertionError(f"{error}\n{state}\n{logs}") from None
         yield stack
     finally:
         stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)

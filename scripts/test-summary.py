@@ -135,5 +135,5 @@ if __name__ == "__main__":
     parser.add_argument("report_dir", type=Path)
     parser.add_argument("--times", type=Path)
     parser.add_argument("failed_parts", nargs="*")
-    arguments = parser.parse_args()
+    arguments = parser.parse_intermixed_args()
     sys.exit(main(arguments.report_dir, arguments.times, arguments.failed_parts))
