@@ -20,7 +20,7 @@ from app.metrics import (
     record_store_state,
 )
 from app.middleware import HeadAsGetMiddleware, RequestObserverMiddleware, ServedByMiddleware
-from app.request_body import MAX_BODY_BYTES, BodyLimitMiddleware
+from app.request_body import MAX_BODY_BYTES, BodyLimitMiddleware, publish_body_limit
 from app.routes import API_PREFIX, routers
 from app.store import TaskStore, build_store
 
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
+    publish_body_limit(app, MAX_BODY_BYTES)  # for clients, and nginx's cap (scripts/api-types)
     if settings.metrics_enabled:
         # Not under /api: the frontend's nginx forwards /api only (see frontend/nginx.conf).
         app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)

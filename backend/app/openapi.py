@@ -1,4 +1,6 @@
-"""Print the API's OpenAPI document, from which the frontend's API types are generated.
+"""The API's OpenAPI document: what FastAPI derives from the routes, plus the one limit no
+schema can carry (the body cap, app/request_body.py). The frontend's types and limits, and
+nginx's body cap, are generated from it.
 
 python -m app.openapi > openapi.json      (scripts/api-types does it for you)
 """

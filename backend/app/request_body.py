@@ -1,7 +1,8 @@
 """Request bodies: a cap on their size, and a graceful end for the ones not read whole.
 
 A body over MAX_BODY_BYTES, declared (Content-Length) or streamed (chunked), gets a JSON
-413 before it is read whole; the frontend's nginx caps bodies at the same number.
+413 before it is read whole. The OpenAPI document publishes the number (x-max-body-bytes),
+from which the frontend's nginx gets its cap (scripts/api-types): one number.
 
 An answer given before the body is read whole (that 413, a 404 or 405 to a POST) would
 otherwise end badly. With `Connection: close`, which nginx sends upstream, uvicorn closes
@@ -16,8 +17,9 @@ lingering_close does after lingering_time.
 
 import asyncio
 import contextlib
+from typing import Any
 
-from fastapi import HTTPException, status
+from fastapi import FastAPI, HTTPException, status
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +28,24 @@ MAX_BODY_BYTES = 64 * 1024
 # (what nginx lets through), far below what would make a slow upload a cheap attack.
 DISCARD_LIMIT = 1024 * 1024
 DISCARD_SECONDS = 5.0
+
+# An OpenAPI specification extension ("x-" field) at the document's root: OpenAPI has no
+# field for the largest request body an API reads.
+MAX_BODY_BYTES_FIELD = "x-max-body-bytes"
+
+
+def publish_body_limit(app: FastAPI, max_bytes: int) -> None:
+    """Make `app`'s OpenAPI document (/api/openapi.json) state `max_bytes`, the largest
+    request body in bytes the API reads, as `x-max-body-bytes`. FastAPI's documented way
+    to extend the document: https://fastapi.tiangolo.com/how-to/extending-openapi/"""
+    derive = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = derive()  # built once, then FastAPI's cached copy
+        document[MAX_BODY_BYTES_FIELD] = max_bytes
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class _Body:
