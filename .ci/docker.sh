@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The test rig's Docker: a running engine and Compose v2 for the stack tests, on machines
 # that have neither (like CI's). Sourced by scripts/test after scripts/lib.sh. Never run
 # from the learner's commands (make up, make dev, ...): those only check (scripts/require-docker).

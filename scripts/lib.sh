@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the project's scripts: paths, pinned tool versions, and how to get each tool.
 # Sourced, not run. Tools go to .tools/ (git-ignored): nothing is installed system-wide
 # except Debian packages, which only root can add.

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,26 +13,17 @@ from app.errors import install_error_handlers
 from app.logs import configure_logging
 from app.metrics import (
     METRICS_PATH,
-    MetricsMiddleware,
+    RequestMetrics,
     forget_this_process,
     metrics_endpoint,
     record_build,
     record_store_state,
 )
-from app.middleware import (
-    BodySizeLimitMiddleware,
-    HeadAsGetMiddleware,
-    RequestLogMiddleware,
-    ServedByMiddleware,
-)
-from app.openapi import publish_body_limit
+from app.middleware import HeadAsGetMiddleware, RequestObserverMiddleware, ServedByMiddleware
+from app.request_body import MAX_BODY_BYTES, BodyLimitMiddleware, publish_body_limit
 from app.routes import API_PREFIX, routers
-from app.routes.plain import PlainCreateRoute, PlainListRoute
-from app.routes.tasks import router as tasks_router
-from app.store import TaskStore
-from app.store.factory import build_store
+from app.store import TaskStore, build_store
 
-MAX_BODY_BYTES = 64 * 1024
 # Seconds between two samples of the store's gauges besides scrapes (with several
 # workers, a scrape reaches one of them; the others' figures come from here).
 METRICS_SAMPLE_INTERVAL = 5.0
@@ -61,9 +53,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 version=settings.app_version, revision=settings.app_revision, storage=store.kind
             )
             sampler = asyncio.create_task(_sample_store_state(store), name="sample-metrics")
+        # What start-up made (modules, the app, its routes and models: some 100,000 objects)
+        # lives as long as the process. Frozen, the garbage collector stops scanning it, so
+        # a full collection pauses every request in flight for a few milliseconds instead
+        # of tens (measured: 78 ms at most, 15 ms frozen).
+        # Ref: https://docs.python.org/3/library/gc.html#gc.freeze
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # an app started again in the same process (tests) starts afresh
             # Runs after uvicorn has let in-flight requests finish (graceful shutdown).
             if sampler is not None:
                 sampler.cancel()
@@ -81,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # The docs page's OAuth2 sign-in helper: this API has no OAuth2, nothing to serve.
+        swagger_ui_oauth2_redirect_url=None,
         # A trailing slash is redirected by app/errors.py, path-absolute; Starlette's own
         # redirect would build the Location from the client's Host header.
         redirect_slashes=False,
@@ -88,23 +89,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # OpenAPI document, its links and the frontend's generated types.
         generate_unique_id_function=lambda route: route.name,
     )
-    # First of all routes, the documentation's included: tried before the FastAPI routes
-    # they relieve (see app/routes/plain.py), and before anything else on the hot path.
-    tasks_path = API_PREFIX + tasks_router.prefix
-    app.router.routes[:0] = [PlainListRoute(tasks_path), PlainCreateRoute(tasks_path)]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     publish_body_limit(app, MAX_BODY_BYTES)  # for clients, and nginx's cap (scripts/api-types)
-    app.add_middleware(HeadAsGetMiddleware)
     if settings.metrics_enabled:
         # Not under /api: the frontend's nginx forwards /api only (see frontend/nginx.conf).
         app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
-        # Outside HeadAsGet, so that a HEAD is counted as one.
-        app.add_middleware(MetricsMiddleware)
+    # Each add_middleware() wraps the ones before: the last is the outermost.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(HeadAsGetMiddleware)
     if settings.served_by_header:
         app.add_middleware(ServedByMiddleware)
-    # Outermost: it times and logs everything, 413s included.
-    app.add_middleware(RequestLogMiddleware)
+    # Outermost: it times, logs and counts everything, 413s included, and a HEAD as one.
+    metrics = RequestMetrics() if settings.metrics_enabled else None
+    app.add_middleware(RequestObserverMiddleware, metrics=metrics)
     return app

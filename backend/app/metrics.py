@@ -5,12 +5,19 @@ its own network). One uvicorn worker a container is how the images run it (scale
 replicas); with several workers, set PROMETHEUS_MULTIPROC_DIR to an empty directory and
 every worker's figures are added up (prometheus-client's multiprocess mode; process_*
 metrics are then left out, a limit of that mode).
+
+Every request is counted under the path template of its route, whatever the route's
+class: the scrape itself (route="/metrics") and the health checks ("/api/health",
+"/api/health/ready") included, since a failing readiness check or a slow scrape is
+worth seeing. What is about API traffic only (an error ratio, say) selects it by route:
+route=~"/api/tasks.*". route="unmatched" counts requests no route matches (404s).
 """
 
 import os
-import time
+from collections import Counter as Tally
 from typing import Any
 
+from fastapi.routing import RouteContext, iter_route_contexts
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -23,13 +30,14 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.store import TaskStore
 
 METRICS_PATH = "/metrics"
-# Requests whose path no route matched (404s, 413s refused before routing): one label
-# value for all of them, so that random paths cannot create series.
+# Requests whose path no route matches (404s): one label value for all of them, so that
+# random paths cannot create series.
 UNMATCHED = "unmatched"
 
 REQUESTS = Counter("http_requests_total", "HTTP requests answered.", ["method", "route", "status"])
@@ -74,64 +82,88 @@ BUILD_INFO = Gauge(
 )
 
 
-def _route_templates(app: Any) -> dict[str, str]:
-    """Route name -> path template, from the OpenAPI document (operation ids are the
-    routes' names, see app/app.py): the full template, router prefixes included."""
-    return {
-        operation["operationId"]: path
-        for path, item in app.openapi()["paths"].items()
-        for operation in item.values()
-    }
+# Methods counted under their own name; any other becomes "other", so that made-up
+# methods cannot create series.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request by method, route template and status."""
+class RouteTemplates:
+    """The path template of the route a request went to (`/api/tasks/{task_id}`), whatever
+    the route's class, or UNMATCHED.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._templates: dict[str, str] | None = None
-        # Each label set's series, looked up once: .labels() takes a lock and builds a key
-        # at every call. As bounded as the labels: methods, route templates, statuses.
-        self._in_progress: dict[str, Gauge] = {}
-        self._series: dict[tuple[str, str, str], tuple[Histogram, Counter]] = {}
+    FastAPI's routes put themselves in scope["route"], looked up here by identity. Other
+    routes do not (Starlette's, such as GET /metrics and the docs), nor does a request
+    answered before routing (a 413 on its declared length): for those, the app's routes
+    are matched again, in the router's order, as FastAPI's iter_route_contexts() lists
+    them, prefixes of included routers applied.
+    """
 
-    def _route_of(self, scope: Scope) -> str:
+    def __init__(self) -> None:
+        self._routes: list[RouteContext] | None = None
+        self._by_route: dict[int, str] = {}
+
+    def _read(self, app: Any) -> list[RouteContext]:
+        routes = [route for route in iter_route_contexts(app.routes) if route.path_format]
+        included = Tally(id(route.original_route) for route in routes)
+        # A route included twice (under two prefixes) has no single template.
+        self._by_route = {
+            id(route.original_route): str(route.path_format)
+            for route in routes
+            if included[id(route.original_route)] == 1
+        }
+        return routes
+
+    def of(self, scope: Scope) -> str:
+        if self._routes is None:
+            self._routes = self._read(scope["app"])
         route = scope.get("route")
-        if route is None:
-            return UNMATCHED
-        if self._templates is None:
-            self._templates = _route_templates(scope["app"])
-        return self._templates.get(route.name) or route.path_format
+        if route is not None and (template := self._by_route.get(id(route))) is not None:
+            return template
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        probe = {**scope, "method": method}
+        partial = None
+        for candidate in self._routes:
+            match, _ = candidate.matches(probe)
+            if match is Match.FULL:
+                return str(candidate.path_format)
+            if match is Match.PARTIAL and partial is None:
+                partial = str(candidate.path_format)  # the path's route, another method: 405
+        return partial or UNMATCHED
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        method = scope["method"]
-        response_status = 500  # what the client gets if the app fails before answering
 
-        async def send_and_note(message: Message) -> None:
-            nonlocal response_status
-            if message["type"] == "http.response.start":
-                response_status = message["status"]
-            await send(message)
+class RequestMetrics:
+    """Counts and times every HTTP request by method, route template and status.
 
+    Each label set's series is looked up once: prometheus-client's .labels() takes a
+    lock and builds a key at every call. As bounded as the labels: METHODS and "other",
+    the app's route templates and UNMATCHED, statuses.
+    """
+
+    def __init__(self) -> None:
+        self._routes = RouteTemplates()
+        self._in_progress: dict[str, Gauge] = {}
+        self._series: dict[tuple[str, str, int], tuple[Histogram, Counter]] = {}
+
+    def started(self, method: str) -> Gauge:
+        """Count the request in progress; the gauge goes back to finished()."""
         in_progress = self._in_progress.get(method)
         if in_progress is None:
-            in_progress = self._in_progress[method] = IN_PROGRESS.labels(method)
+            label = method if method in METHODS else "other"
+            in_progress = self._in_progress[method] = IN_PROGRESS.labels(label)
         in_progress.inc()
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            labels = (method, self._route_of(scope), str(response_status))
-            series = self._series.get(labels)
-            if series is None:
-                series = self._series[labels] = (DURATION.labels(*labels), REQUESTS.labels(*labels))
-            duration, count = series
-            duration.observe(time.perf_counter() - started)
-            count.inc()
-            in_progress.dec()
+        return in_progress
+
+    def finished(self, scope: Scope, in_progress: Gauge, status: int, seconds: float) -> None:
+        method = scope["method"]
+        key = (method, self._routes.of(scope), status)
+        series = self._series.get(key)
+        if series is None:
+            labels = (method if method in METHODS else "other", key[1], str(status))
+            series = self._series[key] = (DURATION.labels(*labels), REQUESTS.labels(*labels))
+        duration, count = series
+        duration.observe(seconds)
+        count.inc()
+        in_progress.dec()
 
 
 def record_build(*, version: str, revision: str, storage: str) -> None:

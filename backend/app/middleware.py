@@ -1,5 +1,6 @@
-"""ASGI middleware: a request id and one log line per request; HEAD as GET; a cap on body
-size; which replica answered."""
+"""Pure ASGI middleware (Starlette's documented kind, cheaper than BaseHTTPMiddleware): a
+request id, one timing for the log line and the metrics; HEAD as GET; which replica
+answered. The cap on request bodies is app/request_body.py."""
 
 import os
 import re
@@ -7,21 +8,28 @@ import socket
 import time
 
 import structlog
-from fastapi import HTTPException, status
 from starlette.datastructures import MutableHeaders
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-REQUEST_ID_HEADER = "X-Request-ID"
+from app.metrics import RequestMetrics
+
 # Ids from clients are echoed and logged: accept only short, plain ones.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
-class RequestLogMiddleware:
-    """Tags each request with an id (the client's X-Request-ID or a new one) and logs it."""
+class RequestObserverMiddleware:
+    """Tags each request with an id (the client's X-Request-ID or a new one), times it
+    once, and with that one timing writes its log line and (when on) its metrics.
 
-    def __init__(self, app: ASGIApp) -> None:
+    The client address logged is scope["client"]: uvicorn replaces it with the one in
+    X-Forwarded-For when the request comes from an address FORWARDED_ALLOW_IPS trusts
+    (the frontend's nginx), so that it is the address nginx saw, never one a client
+    made up.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics | None) -> None:
         self.app = app
+        self.metrics = metrics
         # structlog's own logger (see app/logs.py), made once: the cheap path.
         self.log = structlog.get_logger().bind(logger="app.access")
 
@@ -29,32 +37,42 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = (
-            dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
-        )
-        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value.decode("latin-1")
+                break
+        if not (request_id and _VALID_REQUEST_ID.fullmatch(request_id)):
+            request_id = os.urandom(16).hex()
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
         response_status = 500  # what the client gets if the app fails before answering
-        started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
             nonlocal response_status
             if message["type"] == "http.response.start":
                 response_status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                message = {**message, "headers": [*message.get("headers", ()), id_header]}
             await send(message)
 
+        in_progress = self.metrics.started(scope["method"]) if self.metrics else None
         # Every line logged while the request is served carries its id. Tokens, not
         # bound_contextvars(): a third of the cost, and the previous value comes back alike.
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            if self.metrics and in_progress is not None:
+                self.metrics.finished(scope, in_progress, response_status, seconds)
+            client = scope.get("client")
             self.log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
                 status=response_status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
+                client=client[0] if client else None,
             )
             structlog.contextvars.reset_contextvars(**tokens)
 
@@ -78,46 +96,9 @@ class HeadAsGetMiddleware:
 
         as_get = {**scope, "method": "GET"}
         await self.app(as_get, receive, send_headers_only)
-        # The route it matched, for the metrics middleware outside this one.
+        # The route it matched, for the metrics (RequestObserverMiddleware, outside).
         if "route" in as_get:
             scope["route"] = as_get["route"]
-
-
-class BodySizeLimitMiddleware:
-    """Answers 413 to a body over `max_bytes`, declared or streamed, before it is read whole."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def _too_large(self) -> HTTPException:
-        return HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"Request body is larger than {self.max_bytes} bytes",
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            too_large = self._too_large()
-            response = JSONResponse({"detail": too_large.detail}, status_code=too_large.status_code)
-            await response(scope, receive, send)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                # FastAPI lets an HTTPException raised while reading the body through.
-                raise self._too_large()
-            return message
-
-        await self.app(scope, counting_receive, send)
 
 
 class ServedByMiddleware:

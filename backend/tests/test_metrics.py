@@ -1,12 +1,17 @@
 """GET /metrics: requests by route template, the storage's state, one sum over workers."""
 
+import re
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.routing import iter_route_contexts
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.app import create_app
 from app.config import Settings
+from app.metrics import METRICS_PATH, UNMATCHED
 from harness.app import make_settings, running_app, wait_for_status
 from harness.servers import UvicornServer
 
@@ -59,6 +64,63 @@ async def test_requests_are_counted_by_route_template_never_by_raw_path(
     count = "http_request_duration_seconds_count"
     ok = {"method": "GET", "route": task, "status": "200"}
     assert sample(after, count, **ok) - sample(before, count, **ok) == 2
+
+
+def requests_counted(method: str, route: str) -> float:
+    """http_requests_total for this method and route, all statuses together."""
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        if family.name == "http_requests"
+        for sample in family.samples
+        if sample.name == "http_requests_total"
+        and sample.labels["method"] == method
+        and sample.labels["route"] == route
+    )
+
+
+# A body each method can send to any route (a bad one is refused, and counted all the same).
+BODIES = {"POST": {"title": "compté"}, "PATCH": {"done": True}}
+
+
+async def test_every_route_is_counted_under_its_template_whatever_its_class(
+    settings: Settings,
+) -> None:
+    routes = [
+        (method, str(route.path_format))
+        for route in iter_route_contexts(create_app(settings).routes)
+        for method in sorted(route.methods or ())
+    ]
+    assert {template for _, template in routes} >= {METRICS_PATH, "/api/docs", "/api/tasks"}
+
+    async with running_app(settings) as client:
+        for method, template in routes:
+            for sent in [method, "HEAD"] if method == "GET" else [method]:
+                before = requests_counted(sent, template)
+                path = re.sub(r"\{[^}]+\}", "1", template)
+
+                await client.request(sent, path, json=BODIES.get(sent))
+
+                assert requests_counted(sent, template) - before == 1, (sent, template)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "route"),
+    [
+        ("PUT", "/api/tasks", {}, "/api/tasks"),  # 405: the path's route
+        ("POST", "/api/tasks", {"content-length": str(10**6)}, "/api/tasks"),  # 413, unread
+        ("GET", "/api/tasks/not-a-number", {}, UNMATCHED),
+        ("GET", "/metrics/", {}, UNMATCHED),
+    ],
+)
+async def test_requests_answered_without_a_route_handler_are_counted_by_their_path(
+    method: str, path: str, headers: dict[str, str], route: str
+) -> None:
+    async with running_app(make_settings(None)) as client:
+        before = requests_counted(method, route)
+        await client.request(method, path, headers=headers, content=b"{}")
+
+        assert requests_counted(method, route) - before == 1
 
 
 async def test_build_info_and_readiness_are_exported(settings: Settings) -> None:

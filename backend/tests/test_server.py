@@ -41,11 +41,37 @@ def test_one_json_log_line_per_request_with_its_request_id(server: UvicornServer
         "path": "/api/tasks/77",
         "status": 404,
         "request_id": "trace-42",
+        "client": "127.0.0.1",
         "duration_ms": 0,
         "timestamp": "",
         "level": "info",
         "logger": "app.access",
     }
+
+
+@pytest.mark.parametrize(
+    ("trusted", "logged"),
+    [("127.0.0.1", "203.0.113.7"), ("192.0.2.1", "127.0.0.1")],
+    ids=["from a trusted proxy", "from anyone else"],
+)
+def test_the_log_line_names_the_client_as_uvicorn_resolved_it(trusted: str, logged: str) -> None:
+    # The test client plays the proxy (nginx): it connects from 127.0.0.1 and says whom it
+    # forwards for. uvicorn believes it only when FORWARDED_ALLOW_IPS trusts 127.0.0.1.
+    server = UvicornServer(env={"FORWARDED_ALLOW_IPS": trusted})
+    server.start(wait_path="/api/health")
+    assert server.process is not None
+    try:
+        httpx.get(
+            f"{server.url}/api/tasks",
+            headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "forwarded-1"},
+        )
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        output, _ = server.process.communicate(timeout=15)
+
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    [line] = [line for line in lines if line.get("request_id") == "forwarded-1"]
+    assert line["client"] == logged
 
 
 def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(

@@ -30,9 +30,11 @@ function required(value: number | undefined, where: string): number {
   return value;
 }
 
+// The stored title's limit: what remains of what the user typed once white space is
+// trimmed from both ends (TaskCreate.title's pattern says the same, with the trimming).
 const titleMaxLength = required(
-  spec.components.schemas.TaskCreate?.properties?.title?.maxLength,
-  "TaskCreate.title.maxLength",
+  spec.components.schemas.Task?.properties?.title?.maxLength,
+  "Task.title.maxLength",
 );
 const limit = spec.paths["/api/tasks"]?.get?.parameters?.find(
   (parameter) => parameter.in === "query" && parameter.name === "limit",
@@ -45,7 +47,7 @@ const types = astToString(await openapiTS(document));
 writeFileSync(
   typesPath,
   `// Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n\n${types}\n` +
-    `/** The longest task title the API accepts, in Unicode code points (TaskCreate.title.maxLength). */\n` +
+    `/** The longest task title the API stores, once trimmed, in Unicode code points (Task.title.maxLength). */\n` +
     `export const TITLE_MAX_LENGTH = ${titleMaxLength};\n` +
     `/** Tasks per page when a list asks for no limit (GET /api/tasks?limit, its default). */\n` +
     `export const PAGE_SIZE = ${pageSize};\n` +

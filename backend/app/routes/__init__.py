@@ -6,5 +6,6 @@ from app.routes import health, tasks
 
 # Under /api, so that the frontend's nginx forwards every route (see frontend/nginx.conf).
 API_PREFIX = "/api"
-# Each resource's router, mounted under API_PREFIX by create_app().
-routers: list[APIRouter] = [health.router, tasks.router]
+# Each resource's router, mounted under API_PREFIX by create_app(). FastAPI tries routes
+# in order: the tasks first, the most requested (the list and the create lead in tasks.py).
+routers: list[APIRouter] = [tasks.router, health.router]

@@ -3,17 +3,16 @@ changes to all tasks at once."""
 
 import hashlib
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from app.metrics import IDEMPOTENT_REPLAYS
-from app.routes.deps import StoreDep
-from app.routes.rendering import JSONBytes, task_json, tasks_json
-from app.routes.responses import BODY, CREATE, NOT_FOUND, UNAVAILABLE
-from app.routing import StrictJSONRoute
+from app.routes.app_state import store_of
+from app.routes.openapi_errors import BODY, CREATE, NOT_FOUND, UNAVAILABLE
+from app.routes.strict_json import StrictJSONRoute
+from app.routes.task_json import JSONBytes, task_json, tasks_json
 from app.schemas import (
     MAX_TASK_ID,
     AllTasksUpdate,
@@ -24,7 +23,7 @@ from app.schemas import (
     TasksUpdated,
     TaskUpdate,
 )
-from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError, TaskStore
+from app.store import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 
 router = APIRouter(
     prefix="/tasks", tags=["tasks"], route_class=StrictJSONRoute, responses=UNAVAILABLE
@@ -69,7 +68,6 @@ def _not_found(task_id: int) -> HTTPException:
 @router.get("", response_model=list[Task], summary="List tasks, ordered by id")
 async def list_tasks(
     request: Request,
-    store: StoreDep,
     done: Annotated[
         bool | None, Query(description="Only done (true) or open (false) tasks")
     ] = None,
@@ -79,52 +77,19 @@ async def list_tasks(
     ] = 0,
 ) -> Response:
     """A page of tasks; a `Link: <...>; rel="next"` header points to the next one."""
-    return await list_page(store, request.scope["path"], done=done, limit=limit, after_id=after_id)
-
-
-async def list_page(
-    store: TaskStore, path: str, *, done: bool | None, limit: int, after_id: int
-) -> JSONBytes:
-    """The answer to a list request, valid parameters given (app/routes/plain.py
-    answers the plain requests with it too)."""
     # One more than asked tells whether another page exists, without counting.
-    page = await store.list(done=done, after_id=after_id, limit=limit + 1)
+    page = await store_of(request).list(done=done, after_id=after_id, limit=limit + 1)
     headers = {}
     if len(page) > limit:
         page = page[:limit]
-        query = {} if done is None else {"done": "true" if done else "false"}
-        query |= {"limit": str(limit), "after_id": str(page[-1][0])}
-        # A path-absolute URL stays right behind any proxy, whatever host the client used.
-        headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
+        last_id, _, _ = page[-1]
+        # Numbers and true/false: nothing to escape in the query. A path-absolute URL stays
+        # right behind any proxy, whatever host the client used.
+        query = f"limit={limit}&after_id={last_id}"
+        if done is not None:
+            query = f"done={'true' if done else 'false'}&{query}"
+        headers["Link"] = f'<{request.scope["path"]}?{query}>; rel="next"'
     return JSONBytes(tasks_json(page), headers=headers)
-
-
-@router.get("/summary", summary="How many tasks there are, done and open, over all tasks")
-async def task_summary(store: StoreDep) -> TaskSummary:
-    total, done = await store.summary()
-    return TaskSummary(total=total, done=done, open=total - done)
-
-
-@router.delete(
-    "",
-    summary="Delete every done task, at once",
-    description="`done=true` is required, so that no request deletes every task by mistake. "
-    "Deleting what is already gone deletes nothing: repeating it is harmless.",
-)
-async def delete_done_tasks(
-    store: StoreDep,
-    done: Annotated[Literal["true"], Query(description="Must be true: done tasks only")],
-) -> TasksDeleted:
-    return TasksDeleted(deleted=await store.delete_done())
-
-
-@router.patch(
-    "",
-    summary="Mark every task done, or every task not done, at once",
-    responses=BODY,
-)
-async def update_all_tasks(body: AllTasksUpdate, store: StoreDep) -> TasksUpdated:
-    return TasksUpdated(updated=await store.set_all_done(done=body.done))
 
 
 @router.post(
@@ -135,14 +100,9 @@ async def update_all_tasks(body: AllTasksUpdate, store: StoreDep) -> TasksUpdate
     responses={201: {"links": TASK_LINKS}, **BODY, **CREATE},
 )
 async def create_task(
-    body: TaskCreate, store: StoreDep, idempotency_key: IdempotencyKey = None
+    body: TaskCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    return await create(store, body, idempotency_key)
-
-
-async def create(store: TaskStore, body: TaskCreate, idempotency_key: str | None) -> JSONBytes:
-    """The answer to a create request, valid body and key given (app/routes/plain.py
-    answers the plain requests with it too)."""
+    store = store_of(request)
     headers = {}
     if idempotency_key is None:
         task = await store.create(title=body.title, done=body.done)
@@ -172,13 +132,42 @@ async def create(store: TaskStore, body: TaskCreate, idempotency_key: str | None
         if replayed:
             IDEMPOTENT_REPLAYS.inc()
             headers["Idempotent-Replayed"] = "true"
-    headers["Location"] = f"/api/tasks/{task[0]}"
+    task_id, _, _ = task
+    headers["Location"] = f"/api/tasks/{task_id}"
     return JSONBytes(task_json(task), status_code=status.HTTP_201_CREATED, headers=headers)
 
 
+@router.get("/summary", summary="How many tasks there are, done and open, over all tasks")
+async def task_summary(request: Request) -> TaskSummary:
+    total, done = await store_of(request).summary()
+    return TaskSummary(total=total, done=done, open=total - done)
+
+
+@router.delete(
+    "",
+    summary="Delete every done task, at once",
+    description="`done=true` is required, so that no request deletes every task by mistake. "
+    "Deleting what is already gone deletes nothing: repeating it is harmless.",
+)
+async def delete_done_tasks(
+    request: Request,
+    done: Annotated[Literal["true"], Query(description="Must be true: done tasks only")],
+) -> TasksDeleted:
+    return TasksDeleted(deleted=await store_of(request).delete_done())
+
+
+@router.patch(
+    "",
+    summary="Mark every task done, or every task not done, at once",
+    responses=BODY,
+)
+async def update_all_tasks(body: AllTasksUpdate, request: Request) -> TasksUpdated:
+    return TasksUpdated(updated=await store_of(request).set_all_done(done=body.done))
+
+
 @router.get(TASK_PATH, response_model=Task, responses=NOT_FOUND, summary="Read a task")
-async def get_task(task_id: TaskId, store: StoreDep) -> Response:
-    task = await store.get(task_id=task_id)
+async def get_task(task_id: TaskId, request: Request) -> Response:
+    task = await store_of(request).get(task_id=task_id)
     if task is None:
         raise _not_found(task_id)
     return JSONBytes(task_json(task))
@@ -190,8 +179,8 @@ async def get_task(task_id: TaskId, store: StoreDep) -> Response:
     responses={**NOT_FOUND, **BODY},
     summary="Change a task's title and/or done",
 )
-async def update_task(task_id: TaskId, body: TaskUpdate, store: StoreDep) -> Response:
-    task = await store.update(task_id=task_id, title=body.title, done=body.done)
+async def update_task(task_id: TaskId, body: TaskUpdate, request: Request) -> Response:
+    task = await store_of(request).update(task_id=task_id, title=body.title, done=body.done)
     if task is None:
         raise _not_found(task_id)
     return JSONBytes(task_json(task))
@@ -203,6 +192,6 @@ async def update_task(task_id: TaskId, body: TaskUpdate, store: StoreDep) -> Res
     responses=NOT_FOUND,
     summary="Delete a task",
 )
-async def delete_task(task_id: TaskId, store: StoreDep) -> None:
-    if not await store.delete(task_id=task_id):
+async def delete_task(task_id: TaskId, request: Request) -> None:
+    if not await store_of(request).delete(task_id=task_id):
         raise _not_found(task_id)

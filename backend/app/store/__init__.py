@@ -1,23 +1,31 @@
-"""Where tasks are kept: one interface, two implementations chosen by configuration."""
+"""Where tasks are kept: one interface, two implementations chosen by configuration.
+
+Callers import from here: the TaskStore interface and its row type, the errors a store
+raises, and build_store(), the one place configuration picks the storage.
+"""
 
 from app.store.base import (
-    DEMO_TASKS,
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
+    PoolStats,
+    StorageKind,
     StoreFullError,
     StoreOverloadedError,
     StoreUnavailableError,
     TaskRow,
     TaskStore,
 )
+from app.store.factory import build_store
 
 __all__ = [
-    "DEMO_TASKS",
     "IdempotencyKeyInUseError",
     "IdempotencyKeyReusedError",
+    "PoolStats",
+    "StorageKind",
     "StoreFullError",
     "StoreOverloadedError",
     "StoreUnavailableError",
     "TaskRow",
     "TaskStore",
+    "build_store",
 ]

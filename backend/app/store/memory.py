@@ -5,6 +5,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from itertools import islice
+from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
@@ -16,6 +17,14 @@ from app.store.base import (
     StoreFullError,
     TaskRow,
 )
+
+
+class _Remembered(NamedTuple):
+    """What an Idempotency-Key is remembered with."""
+
+    fingerprint: bytes  # of the request body
+    task: TaskRow  # as created
+    expires_at: float  # time.monotonic()
 
 
 class MemoryTaskStore:
@@ -34,7 +43,7 @@ class MemoryTaskStore:
         self._max_keys = max_keys
         # Idempotency-Key -> (fingerprint, the task as created, when the key expires), oldest
         # first: expired and surplus keys are dropped from the front.
-        self._keys: OrderedDict[str, tuple[bytes, TaskRow, float]] = OrderedDict()
+        self._keys: OrderedDict[str, _Remembered] = OrderedDict()
         self._tasks: dict[int, TaskRow] = {}
         self._ids: dict[bool, SortedList[int]] = {False: SortedList(), True: SortedList()}
         self._last_id = 0
@@ -90,15 +99,15 @@ class MemoryTaskStore:
         self, *, key: str, fingerprint: bytes, title: str, done: bool
     ) -> tuple[TaskRow, bool]:
         now = time.monotonic()
-        while self._keys and next(iter(self._keys.values()))[2] <= now:
+        while self._keys and next(iter(self._keys.values())).expires_at <= now:
             self._keys.popitem(last=False)
         seen = self._keys.get(key)
         if seen is not None:
-            if seen[0] != fingerprint:
+            if seen.fingerprint != fingerprint:
                 raise IdempotencyKeyReusedError(key)
-            return seen[1], True
+            return seen.task, True
         task = await self.create(title=title, done=done)
-        self._keys[key] = (fingerprint, task, now + self._key_ttl)
+        self._keys[key] = _Remembered(fingerprint, task, now + self._key_ttl)
         if len(self._keys) > self._max_keys:
             self._keys.popitem(last=False)
         return task, False
@@ -141,5 +150,6 @@ class MemoryTaskStore:
         task = self._tasks.pop(task_id, None)
         if task is None:
             return False
-        self._ids[task[2]].remove(task_id)
+        _, _, done = task
+        self._ids[done].remove(task_id)
         return True

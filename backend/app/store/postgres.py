@@ -5,7 +5,6 @@ trip, no BEGIN/ROLLBACK around reads; rows come back as tuples and go out as JSO
 without becoming objects in between. Alembic (app/migrate.py) owns the schema.
 """
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -13,13 +12,11 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, cast
 
-import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout, TooManyRequests
 
 from app.config import Settings
 from app.db import conninfo, is_unavailable
-from app.migrate import describe, prepare_schema
 from app.store.base import (
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
@@ -29,10 +26,9 @@ from app.store.base import (
     StoreUnavailableError,
     TaskRow,
 )
+from app.store.readiness import Connection, ReadinessWatcher
 
 log = logging.getLogger(__name__)
-
-Connection = psycopg.AsyncConnection[tuple[Any, ...]]
 
 LIST_ALL = "SELECT id, title, done FROM tasks WHERE id > %s ORDER BY id LIMIT %s"
 # Served by the index on (done, id): a filtered page costs the same at any depth.
@@ -88,12 +84,8 @@ WELL_KNOWN_PASSWORDS = {"", "tasks", "postgres", "password", "admin", "secret", 
 
 
 class PostgresTaskStore:
-    """Serves once the database answers and its schema is ready; 503s until then.
-
-    A watcher task prepares the schema, then checks every `db_check_interval` seconds,
-    on a connection of its own, that the database answers: readiness reads its verdict
-    and never waits for the pool, so a busy backend is not reported as a broken one.
-    """
+    """Serves once the database answers and its schema is ready; 503s until then (the
+    readiness watcher, app/store/readiness.py, tells which)."""
 
     kind: StorageKind = "postgresql"
 
@@ -101,7 +93,6 @@ class PostgresTaskStore:
         self, settings: Settings, *, give_up: Callable[[], None] = _stop_this_process
     ) -> None:
         assert settings.database_url is not None
-        self._give_up = give_up
         self._settings = settings
         self._conninfo = conninfo(settings.database_url)
         self._pool = AsyncConnectionPool(
@@ -114,10 +105,14 @@ class PostgresTaskStore:
             open=False,
             name="tasks",
         )
-        self._ready = False
-        self._problem: str | None = "starting: connecting to the database"
-        self._recheck = asyncio.Event()
-        self._watcher: asyncio.Task[None] | None = None
+        self._watcher = ReadinessWatcher(
+            settings,
+            self._conninfo,
+            # Connections broken by an outage are dropped before requests get them.
+            on_back=self._pool.check,
+            housekeeping=self._forget_old_keys,
+            give_up=give_up,
+        )
 
     async def start(self) -> None:
         if conninfo_to_dict(self._conninfo).get("password", "") in WELL_KNOWN_PASSWORDS:
@@ -128,23 +123,17 @@ class PostgresTaskStore:
         # Connections are made in the background: the API answers liveness (and 503s)
         # while the database comes up.
         await self._pool.open(wait=False)
-        self._watcher = asyncio.create_task(self._watch(), name="watch-database")
+        self._watcher.start()
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        await self._watcher.stop()
         await self._pool.close()
 
     def is_ready(self) -> bool:
-        return self._ready
-
-    def _report(self, problem: str) -> None:
-        self._problem = problem
+        return self._watcher.ready
 
     def problem(self) -> str | None:
-        return self._problem
+        return self._watcher.problem
 
     def pool_stats(self) -> PoolStats | None:
         stats = self._pool.get_stats()  # psycopg_pool's own counters; get_ does not reset
@@ -156,68 +145,10 @@ class PostgresTaskStore:
             max=self._pool.max_size,
         )
 
-    async def _watch(self) -> None:
-        timeout = self._settings.startup_timeout or None
-        try:
-            await asyncio.wait_for(prepare_schema(self._settings, report=self._report), timeout)
-        except TimeoutError:
-            log.error(
-                "database not ready after %s s (%s): exiting, to be restarted",
-                timeout,
-                self._problem,
-            )
-            self._give_up()
-            return
-        self._ready = True
-        self._problem = None
-        log.info("database ready")
-        monitor: Connection | None = None
-        forgotten_at = 0.0
-        try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
-                self._recheck.clear()
-                monitor, answered = await self._check(monitor)
-                if answered and not self._ready:
-                    # Connections broken by the outage are dropped before requests get them.
-                    await self._pool.check()
-                    log.info("database reachable again")
-                elif not answered and self._ready:
-                    log.warning("database unreachable: answering 503 until it is back")
-                self._ready = answered
-                self._problem = None if answered else describe(ConnectionError())
-                loop_time = asyncio.get_running_loop().time()
-                if (
-                    monitor is not None
-                    and loop_time - forgotten_at > self._settings.idempotency_cleanup_interval
-                ):
-                    forgotten_at = loop_time
-                    with contextlib.suppress(psycopg.Error):
-                        await self._forget_old_keys(monitor)
-        finally:
-            if monitor is not None:
-                await monitor.close()
-
-    async def _check(self, monitor: Connection | None) -> tuple[Connection | None, bool]:
-        """SELECT 1 on the watcher's own connection (made again when it broke)."""
-        timeout = self._settings.db_connect_timeout
-        try:
-            if monitor is None or monitor.closed:
-                monitor = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=timeout
-                )
-            await asyncio.wait_for(monitor.execute("SELECT 1"), timeout)
-        except (psycopg.Error, OSError, TimeoutError):
-            if monitor is not None:
-                await monitor.close()
-            return None, False
-        return monitor, True
-
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:
         """A pooled connection; an outage or a full pool becomes StoreUnavailableError."""
-        if not self._ready:
+        if not self._watcher.ready:
             raise StoreUnavailableError("database unavailable")
         try:
             async with self._pool.connection() as connection:
@@ -227,7 +158,7 @@ class PostgresTaskStore:
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            self._recheck.set()  # the watcher looks now, not at its next tick
+            self._watcher.check_now()
             raise StoreUnavailableError("database unavailable") from error
 
     async def _fetch_all(self, query: str, params: tuple[Any, ...]) -> list[TaskRow]:
@@ -258,15 +189,16 @@ class PostgresTaskStore:
     ) -> tuple[TaskRow, bool]:
         async with self._connection() as connection, connection.transaction():
             cursor = await connection.execute(LOCK_KEY, (IDEMPOTENCY_LOCK_NAMESPACE, key))
-            locked = await cursor.fetchone()
-            if not (locked and locked[0]):
+            (locked,) = await cursor.fetchone() or (False,)
+            if not locked:
                 raise IdempotencyKeyInUseError(key)
             cursor = await connection.execute(FIND_KEY, (key, self._settings.idempotency_key_ttl))
             seen = await cursor.fetchone()
             if seen is not None:
-                if bytes(seen[0]) != fingerprint:
+                seen_fingerprint, task_id, title, task_done = seen
+                if bytes(seen_fingerprint) != fingerprint:
                     raise IdempotencyKeyReusedError(key)
-                return (seen[1], seen[2], seen[3]), True
+                return (task_id, title, task_done), True
             cursor = await connection.execute(CREATE, (title, done))
             task = cast(TaskRow, await cursor.fetchone())
             await connection.execute(SAVE_KEY, (key, fingerprint, *task))
@@ -282,7 +214,8 @@ class PostgresTaskStore:
             cursor = await connection.execute(SUMMARY)
             row = await cursor.fetchone()
         assert row is not None  # the migration inserts the one row
-        return int(row[0]), int(row[1])
+        total, done = row
+        return int(total), int(done)
 
     async def _count_changed(self, statement: str, params: tuple[Any, ...]) -> int:
         async with self._connection() as connection:

@@ -1,10 +1,20 @@
 """The benchmark's third yardstick: the least a FastAPI app serving these routes does.
 
-The project's list and create routes with nothing around them: the same validated query
-parameters and body, psycopg's pool, rows rendered with orjson; no middleware, no
-request log, no metrics, no error mapping. Between the bare ASGI app and this lies what
+The project's list and create routes with nothing around them: the same parameters
+(query, body, the optional Idempotency-Key header), declared and validated the same way
+with the project's own models and limits, mounted the same way (an APIRouter included
+under /api, the layout of FastAPI's "Bigger Applications"), psycopg's pool, rows rendered
+with orjson; no middleware, no request log, no metrics, no error mapping, no idempotency
+records (the benchmark sends no key). Between the bare ASGI app and this lies what
 FastAPI itself costs a request; between this and the project, what its features cost.
+The project is held to 0.8x this app's req/s, with at most 1.5x its p99
+(docs/performance.md).
     DATABASE_URL=... uvicorn bench.baselines.fastapi_floor:app
+
+`routes_on_app` serves the same two routes declared on the app itself: since FastAPI
+0.137, include_router() adds a routing step to every request, and the benchmark shows
+what it costs beside the floor.
+    DATABASE_URL=... uvicorn bench.baselines.fastapi_floor:routes_on_app
 """
 
 import os
@@ -13,9 +23,11 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import orjson
-from fastapi import FastAPI, Query, Response
+from fastapi import APIRouter, FastAPI, Header, Query, Response
 from psycopg_pool import AsyncConnectionPool
-from pydantic import BaseModel, Field
+
+from app.routes.tasks import IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE, PAGE_SIZE
+from app.schemas import MAX_TASK_ID, TaskCreate
 
 pool = AsyncConnectionPool(
     os.environ["DATABASE_URL"], min_size=5, max_size=10, kwargs={"autocommit": True}, open=False
@@ -29,23 +41,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await pool.close()
 
 
-app = FastAPI(lifespan=lifespan)
-
-
-class TaskCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    done: bool = False
-
-
 def task_json(row: tuple[int, str, bool]) -> dict[str, int | str | bool]:
-    return {"id": row[0], "title": row[1], "done": row[2]}
+    task_id, title, done = row
+    return {"id": task_id, "title": title, "done": done}
 
 
-@app.get("/api/tasks")
 async def list_tasks(
     done: Annotated[bool | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+    after_id: Annotated[int, Query(ge=0, le=MAX_TASK_ID)] = 0,
 ) -> Response:
     async with pool.connection() as connection:
         if done is None:
@@ -63,8 +67,12 @@ async def list_tasks(
     return Response(orjson.dumps([task_json(row) for row in rows]), media_type="application/json")
 
 
-@app.post("/api/tasks", status_code=201)
-async def create_task(body: TaskCreate) -> Response:
+async def create_task(
+    body: TaskCreate,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
+) -> Response:
     async with pool.connection() as connection:
         cursor = await connection.execute(
             "INSERT INTO tasks (title, done) VALUES (%s, %s) RETURNING id, title, done",
@@ -73,3 +81,17 @@ async def create_task(body: TaskCreate) -> Response:
         row = await cursor.fetchone()
     assert row is not None
     return Response(orjson.dumps(task_json(row)), status_code=201, media_type="application/json")
+
+
+def add_routes(target: FastAPI | APIRouter, path: str) -> None:
+    target.add_api_route(path, list_tasks, methods=["GET"])
+    target.add_api_route(path, create_task, methods=["POST"], status_code=201)
+
+
+tasks = APIRouter(prefix="/tasks")
+add_routes(tasks, "")
+app = FastAPI(lifespan=lifespan)
+app.include_router(tasks, prefix="/api")
+
+routes_on_app = FastAPI(lifespan=lifespan)
+add_routes(routes_on_app, "/api/tasks")

@@ -73,11 +73,9 @@ async def test_title_of_200_characters_is_accepted(client: httpx.AsyncClient) ->
         ({"title": "nul \x00 char"}, "title"),
         ({"title": "tab\tinside"}, "title"),
         ({"title": "line\nbreak"}, "title"),
-        ({"title": "\ttrimmed would hide it"}, "title"),
         ({"title": "\u200b"}, "title"),  # zero-width space
         ({"title": "\ufeff\u200b \u00a0"}, "title"),  # byte order mark, spaces
         ({"title": "\u0085"}, "title"),  # a C1 control character
-        ({"title": " " + "x" * TITLE_MAX_LENGTH}, "title"),  # the limit counts what is sent
         ({"title": "ok", "done": "yes"}, "done"),
         ({"title": "ok", "done": 1}, "done"),
         ({"title": "ok", "id": 99}, "id"),
@@ -95,7 +93,14 @@ async def test_create_refuses_bad_input_with_field_details(
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"title": "unterminated', b"not json", b"[1, 2]", b'"\\ud800"'],
+    [
+        b'{"title": "unterminated',
+        b"not json",
+        b"[1, 2]",
+        b'"\\ud800"',
+        b'\xef\xbb\xbf{"title": "a byte order mark first"}',
+        b'{"title": "a"} trailing',
+    ],
 )
 async def test_create_refuses_malformed_json_with_422(
     client: httpx.AsyncClient, content: bytes

@@ -169,7 +169,7 @@ export interface components {
             done: boolean;
             /**
              * Title
-             * @description 1 to 200 characters, at least one of them visible, no control character; spaces at both ends are trimmed. Any other Unicode is kept as sent.
+             * @description Trimmed first: white space (Unicode's White_Space characters: spaces, tabs, line breaks and the like) goes from both ends. What remains is stored: 1 to 200 characters (Unicode code points), at least one of them visible, no control character. Any other Unicode is kept as sent.
              * @example Apprendre Docker
              */
             title: string;
@@ -195,7 +195,7 @@ export interface components {
             done?: boolean;
             /**
              * Title
-             * @description 1 to 200 characters, at least one of them visible, no control character; spaces at both ends are trimmed. Any other Unicode is kept as sent.
+             * @description Trimmed first: white space (Unicode's White_Space characters: spaces, tabs, line breaks and the like) goes from both ends. What remains is stored: 1 to 200 characters (Unicode code points), at least one of them visible, no control character. Any other Unicode is kept as sent.
              * @example Apprendre Docker
              */
             title?: string;
@@ -368,7 +368,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The body is larger than 64 KiB */
+            /** @description The body is larger than 64 KiB (65536 bytes) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -482,7 +482,7 @@ export interface operations {
                     "application/json": components["schemas"]["TasksUpdated"];
                 };
             };
-            /** @description The body is larger than 64 KiB */
+            /** @description The body is larger than 64 KiB (65536 bytes) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -689,7 +689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The body is larger than 64 KiB */
+            /** @description The body is larger than 64 KiB (65536 bytes) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -731,7 +731,7 @@ export interface operations {
     };
 }
 
-/** The longest task title the API accepts, in Unicode code points (TaskCreate.title.maxLength). */
+/** The longest task title the API stores, once trimmed, in Unicode code points (Task.title.maxLength). */
 export const TITLE_MAX_LENGTH = 200;
 /** Tasks per page when a list asks for no limit (GET /api/tasks?limit, its default). */
 export const PAGE_SIZE = 100;

@@ -3,7 +3,7 @@
 Validating and serialising a model per row would cost more than the query itself;
 routes declare their response model for the OpenAPI schema and send these bytes.
 orjson writes exactly what json.dumps(..., ensure_ascii=False, separators=(",", ":"))
-does for ids, titles and booleans (tests/routes/test_rendering.py checks it), faster.
+does for ids, titles and booleans (tests/routes/test_task_json.py checks it), faster.
 """
 
 from collections.abc import Sequence
@@ -15,11 +15,14 @@ from app.store import TaskRow
 
 
 def task_json(row: TaskRow) -> bytes:
-    return orjson.dumps({"id": row[0], "title": row[1], "done": row[2]})
+    task_id, title, done = row
+    return orjson.dumps({"id": task_id, "title": title, "done": done})
 
 
 def tasks_json(rows: Sequence[TaskRow]) -> bytes:
-    return orjson.dumps([{"id": row[0], "title": row[1], "done": row[2]} for row in rows])
+    return orjson.dumps(
+        [{"id": task_id, "title": title, "done": done} for task_id, title, done in rows]
+    )
 
 
 class JSONBytes(Response):

@@ -1,9 +1,9 @@
-"""Rows rendered by app/routes/rendering.py are byte for byte what FastAPI would send."""
+"""Rows rendered by app/routes/task_json.py are byte for byte what FastAPI would send."""
 
 import json
 import random
 
-from app.routes.rendering import task_json, tasks_json
+from app.routes.task_json import task_json, tasks_json
 
 # FastAPI's JSONResponse.render
 fastapi_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode

@@ -1,8 +1,10 @@
-"""The error responses each route can give, for the OpenAPI document: every status the
-server may answer is listed where it can happen (422 is FastAPI's own)."""
+"""Documentation only: the error responses each route lists in the OpenAPI document, so
+that every status the server may answer is described where it can happen (422 is
+FastAPI's own). The responses themselves are made by app/errors.py and the routes."""
 
 from typing import Any
 
+from app.request_body import MAX_BODY_BYTES
 from app.schemas import ErrorMessage
 
 Responses = dict[int | str, dict[str, Any]]
@@ -22,7 +24,7 @@ UNAVAILABLE: Responses = {
     )
 }
 BODY: Responses = {
-    413: _error("The body is larger than 64 KiB"),
+    413: _error(f"The body is larger than {MAX_BODY_BYTES // 1024} KiB ({MAX_BODY_BYTES} bytes)"),
     415: _error("The body is not sent as application/json"),
 }
 CREATE: Responses = {

@@ -1,0 +1,125 @@
+"""The PostgreSQL store's readiness watcher: whether the database serves, known at all times
+without asking it.
+
+A background task prepares the schema (app/migrate.py), then checks every
+`db_check_interval` seconds, on a connection of its own, that the database answers.
+Readiness reads its last verdict and never waits for the pool, so that a busy backend is
+not reported as a broken one to a load balancer.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+
+from app.config import Settings
+from app.migrate import describe, prepare_schema
+
+log = logging.getLogger(__name__)
+
+Connection = psycopg.AsyncConnection[tuple[Any, ...]]
+
+
+class ReadinessWatcher:
+    """`ready` and `problem` say how the database did at the last check.
+
+    on_back: awaited when the database answers again after an outage (the store drops
+    the pool's broken connections then). housekeeping: awaited on the watcher's own
+    connection every `idempotency_cleanup_interval` seconds. give_up: called when the
+    schema is still not ready after `startup_timeout` seconds.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        conninfo: str,
+        *,
+        on_back: Callable[[], Awaitable[None]],
+        housekeeping: Callable[[Connection], Awaitable[None]],
+        give_up: Callable[[], None],
+    ) -> None:
+        self._settings = settings
+        self._conninfo = conninfo
+        self._on_back = on_back
+        self._housekeeping = housekeeping
+        self._give_up = give_up
+        self.ready = False
+        self.problem: str | None = "starting: connecting to the database"
+        self._recheck = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._watch(), name="watch-database")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def check_now(self) -> None:
+        """Look at the database now, not at the next tick (a request just failed)."""
+        self._recheck.set()
+
+    def _report(self, problem: str) -> None:
+        self.problem = problem
+
+    async def _watch(self) -> None:
+        timeout = self._settings.startup_timeout or None
+        try:
+            await asyncio.wait_for(prepare_schema(self._settings, report=self._report), timeout)
+        except TimeoutError:
+            log.error(
+                "database not ready after %s s (%s): exiting, to be restarted",
+                timeout,
+                self.problem,
+            )
+            self._give_up()
+            return
+        self.ready = True
+        self.problem = None
+        log.info("database ready")
+        monitor: Connection | None = None
+        cleaned_at = 0.0
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
+                self._recheck.clear()
+                monitor, answered = await self._check(monitor)
+                if answered and not self.ready:
+                    await self._on_back()
+                    log.info("database reachable again")
+                elif not answered and self.ready:
+                    log.warning("database unreachable: answering 503 until it is back")
+                self.ready = answered
+                self.problem = None if answered else describe(ConnectionError())
+                loop_time = asyncio.get_running_loop().time()
+                if (
+                    monitor is not None
+                    and loop_time - cleaned_at > self._settings.idempotency_cleanup_interval
+                ):
+                    cleaned_at = loop_time
+                    with contextlib.suppress(psycopg.Error):
+                        await self._housekeeping(monitor)
+        finally:
+            if monitor is not None:
+                await monitor.close()
+
+    async def _check(self, monitor: Connection | None) -> tuple[Connection | None, bool]:
+        """SELECT 1 on the watcher's own connection (made again when it broke)."""
+        timeout = self._settings.db_connect_timeout
+        try:
+            if monitor is None or monitor.closed:
+                monitor = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, connect_timeout=timeout
+                )
+            await asyncio.wait_for(monitor.execute("SELECT 1"), timeout)
+        except (psycopg.Error, OSError, TimeoutError):
+            if monitor is not None:
+                await monitor.close()
+            return None, False
+        return monitor, True
