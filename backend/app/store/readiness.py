@@ -50,6 +50,10 @@ class ReadinessWatcher:
         self.problem: str | None = "starting: connecting to the database"
         self._recheck = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # The watcher's own connection lives here, not in a local of _check: a stop that
+        # cancels the watcher halfway through a check (just after connecting) must still
+        # find it to close it.
+        self._monitor: Connection | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._watch(), name="watch-database")
@@ -82,14 +86,13 @@ class ReadinessWatcher:
         self.ready = True
         self.problem = None
         log.info("database ready")
-        monitor: Connection | None = None
         cleaned_at = 0.0
         try:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
                 self._recheck.clear()
-                monitor, answered = await self._check(monitor)
+                answered = await self._check()
                 if answered and not self.ready:
                     await self._on_back()
                     log.info("database reachable again")
@@ -99,27 +102,30 @@ class ReadinessWatcher:
                 self.problem = None if answered else describe(ConnectionError())
                 loop_time = asyncio.get_running_loop().time()
                 if (
-                    monitor is not None
+                    self._monitor is not None
                     and loop_time - cleaned_at > self._settings.idempotency_cleanup_interval
                 ):
                     cleaned_at = loop_time
                     with contextlib.suppress(psycopg.Error):
-                        await self._housekeeping(monitor)
+                        await self._housekeeping(self._monitor)
         finally:
-            if monitor is not None:
-                await monitor.close()
+            await self._close_monitor()
 
-    async def _check(self, monitor: Connection | None) -> tuple[Connection | None, bool]:
+    async def _close_monitor(self) -> None:
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            await monitor.close()
+
+    async def _check(self) -> bool:
         """SELECT 1 on the watcher's own connection (made again when it broke)."""
         timeout = self._settings.db_connect_timeout
         try:
-            if monitor is None or monitor.closed:
-                monitor = await psycopg.AsyncConnection.connect(
+            if self._monitor is None or self._monitor.closed:
+                self._monitor = await psycopg.AsyncConnection.connect(
                     self._conninfo, autocommit=True, connect_timeout=timeout
                 )
-            await asyncio.wait_for(monitor.execute("SELECT 1"), timeout)
+            await asyncio.wait_for(self._monitor.execute("SELECT 1"), timeout)
         except (psycopg.Error, OSError, TimeoutError):
-            if monitor is not None:
-                await monitor.close()
-            return None, False
-        return monitor, True
+            await self._close_monitor()
+            return False
+        return True
