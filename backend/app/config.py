@@ -12,8 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Configuration of the backend; `.env.example` documents each variable."""
 
-    # An empty variable counts as unset: DATABASE_URL= runs the backend in memory.
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_ignore_empty=True)
+    # An empty variable counts as unset: DATABASE_URL= runs the backend in memory. A
+    # validation error never quotes the input: it could be DATABASE_URL, password and all.
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     # Unset: tasks live in memory. Set (postgresql://user:pass@host:5432/db): PostgreSQL.
     # A SecretStr so that the password never shows in a log line or a repr.

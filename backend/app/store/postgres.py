@@ -178,15 +178,19 @@ class PostgresTaskStore:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
                 self._recheck.clear()
-                monitor, answered = await self._check(monitor)
+                monitor, failure = await self._check(monitor)
+                answered = failure is None
                 if answered and not self._ready:
                     # Connections broken by the outage are dropped before requests get them.
                     await self._pool.check()
                     log.info("database reachable again")
-                elif not answered and self._ready:
-                    log.warning("database unreachable: answering 503 until it is back")
+                elif failure is not None and self._ready:
+                    log.warning(
+                        "database unreachable: answering 503 until it is back: %s",
+                        describe(failure),
+                    )
                 self._ready = answered
-                self._problem = None if answered else describe(ConnectionError())
+                self._problem = None if failure is None else describe(failure)
                 loop_time = asyncio.get_running_loop().time()
                 if (
                     monitor is not None
@@ -199,8 +203,11 @@ class PostgresTaskStore:
             if monitor is not None:
                 await monitor.close()
 
-    async def _check(self, monitor: Connection | None) -> tuple[Connection | None, bool]:
-        """SELECT 1 on the watcher's own connection (made again when it broke)."""
+    async def _check(
+        self, monitor: Connection | None
+    ) -> tuple[Connection | None, BaseException | None]:
+        """SELECT 1 on the watcher's own connection (made again when it broke); the
+        error when it fails, for readiness to name (a refused login is not an outage)."""
         timeout = self._settings.db_connect_timeout
         try:
             if monitor is None or monitor.closed:
@@ -208,11 +215,11 @@ class PostgresTaskStore:
                     self._conninfo, autocommit=True, connect_timeout=timeout
                 )
             await asyncio.wait_for(monitor.execute("SELECT 1"), timeout)
-        except (psycopg.Error, OSError, TimeoutError):
+        except (psycopg.Error, OSError, TimeoutError) as error:
             if monitor is not None:
                 await monitor.close()
-            return None, False
-        return monitor, True
+            return None, error
+        return monitor, None
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:
