@@ -1,7 +1,7 @@
 """The closing lines of a `scripts/test` run: where the time went, what failed, and every
 runner's JUnit results added up.
 
-    python3 scripts/test-summary.py REPORT_DIR TIMES_TSV [FAILED_PART ...]
+    python3 scripts/test-summary.py REPORT_DIR [--times TIMES_TSV] [FAILED_PART ...]
 
 TIMES_TSV has a line per step's start (epoch seconds, part, step), with "(start)" and
 "(end)" lines around each part (scripts/test and `say` in scripts/lib.sh write it). A part
@@ -9,6 +9,7 @@ that failed without a failing test in its report (a linter, an install step) cou
 failure, so that the last line never says 0 failed when something did.
 """
 
+import argparse
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ REPORTS_OF_PART = {
     "frontend": ["frontend.xml"],
     "e2e": ["e2e.xml"],
     "docker": ["stack.xml"],
+    "swarm": ["swarm.xml"],
 }
 # Lines of a failure's message shown under its test's name: the assertion and what led to it.
 FAILURE_LINES = 12
@@ -60,11 +62,15 @@ def step_times(times: Path) -> list[tuple[str, str, float]]:
         for line in times.read_text().splitlines()
         if line.count("\t") >= 2
     ]
-    steps, current = [], None
+    steps = []
+    # The parts run at once: their lines interleave, each part's in its own order.
+    current: dict[str, tuple[str, float]] = {}
     for started, part, step in rows:
-        if current is not None and current[0] == part:
-            steps.append((part, current[1], float(started) - current[2]))
-        current = None if step == "(end)" else (part, step, float(started))
+        if part in current:
+            previous, since = current.pop(part)
+            steps.append((part, previous, float(started) - since))
+        if step != "(end)":
+            current[part] = (step, float(started))
     return [
         (part, "(setup before the first step)" if step == "(start)" else step, seconds)
         for part, step, seconds in steps
@@ -86,12 +92,17 @@ def print_times(times: Path) -> None:
         print(
             f"  {part:<9} {'TOTAL':<{width}} {seconds:7.1f} s  ({seconds / 60:.1f} min)"
         )
-    total = sum(part_totals.values())
-    print(f"  {'all':<9} {'TOTAL':<{width}} {total:7.1f} s  ({total / 60:.1f} min)")
+    stamps = [
+        float(line.split("\t", 1)[0]) for line in times.read_text().splitlines() if line
+    ]
+    wall = max(stamps) - min(stamps)
+    print(
+        f"  {'all':<9} {'WALL TIME (the parts run at once)':<{width}} {wall:7.1f} s  ({wall / 60:.1f} min)"
+    )
 
 
-def main(report_dir: Path, times: Path, failed_parts: list[str]) -> int:
-    if times.exists():
+def main(report_dir: Path, times: Path | None, failed_parts: list[str]) -> int:
+    if times is not None and times.exists():
         print_times(times)
     reports = {
         path.name: read_report(path) for path in sorted(report_dir.glob("*.xml"))
@@ -120,4 +131,9 @@ def main(report_dir: Path, times: Path, failed_parts: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report_dir", type=Path)
+    parser.add_argument("--times", type=Path)
+    parser.add_argument("failed_parts", nargs="*")
+    arguments = parser.parse_intermixed_args()
+    sys.exit(main(arguments.report_dir, arguments.times, arguments.failed_parts))
