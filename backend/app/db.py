@@ -152,6 +152,8 @@ _REFUSALS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"FATAL:\s+(no pg_hba\.conf entry|pg_hba\.conf rejects)"), HBA_REFUSED),
     (re.compile(r"FATAL:\s+\w+ authentication failed"), HBA_REFUSED),  # ident, peer, ...
 ]
+# Every name readiness may give a refusal.
+NAMED_REFUSALS = (*dict.fromkeys(meaning for _, meaning in _REFUSALS), SSL_REQUIRED, REFUSED)
 # The server is on its way up or down, or recovering: an outage that passes, no refusal.
 _PASSING = re.compile(
     r"FATAL:\s+the database system (is starting up|is shutting down|is in recovery mode"
