@@ -3,6 +3,7 @@ reported as "the database does not answer": a real server, with a pg_hba.conf, r
 databases set up to refuse each way (app/db.py's login_refusal)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -11,6 +12,7 @@ from psycopg import sql
 from app import db
 from app.migrate import DOES_NOT_ANSWER
 from harness.app import make_settings, running_app
+from harness.passwords import AWKWARD_PASSWORD, pieces
 from harness.polling import apoll
 from harness.postgres import PostgresServer
 
@@ -185,3 +187,44 @@ async def refuses(database_url: str) -> bool | None:
         return True
     await connection.close()
     return None
+
+
+@pytest.mark.parametrize("given_as", ["DATABASE_PASSWORD", "DATABASE_PASSWORD_FILE"])
+async def test_any_password_postgresql_accepts_logs_the_backend_in(
+    given_as: str,
+    refusing_server: PostgresServer,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """As docker compose (the password alone) and Swarm or Kubernetes (a secret's file)
+    give it, beside a DATABASE_URL without one."""
+    role = f"awkward_{given_as.lower()}"
+    with psycopg.connect(refusing_server.url("tasks"), autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(AWKWARD_PASSWORD)
+            )
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(*[sql.Identifier(role)] * 2))
+    refusing_server.set_hba(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + HBA)
+    await apoll(
+        lambda: refuses(url(refusing_server, f"{role}:wrong", role)),
+        within=10,
+        what="pg_hba.conf reloaded",
+    )
+    secret = tmp_path / "postgres_password"
+    secret.write_text(AWKWARD_PASSWORD + "\n")
+    given: dict[str, object] = (
+        {"database_password": AWKWARD_PASSWORD}
+        if given_as == "DATABASE_PASSWORD"
+        else {"database_password_file": secret}
+    )
+    try:
+        async with running_app(make_settings(url(refusing_server, role, role), **given)) as client:
+            created = await client.post("/api/tasks", json={"title": "connecté"})
+    finally:
+        refusing_server.set_hba(HBA)
+
+    assert created.status_code == 201
+    logged = capfd.readouterr().err
+    assert [piece for piece in pieces() if piece in logged] == []
