@@ -250,23 +250,26 @@ def test_a_database_name_changed_after_the_volume_was_created_is_named_with_its_
     env = stack_env(compose_app, POSTGRES_DB="tasks2")
     compose_app.compose("up", "--detach", "--no-deps", "db", env=env)
     try:
-
-        def named() -> dict[str, Any] | None:
-            _, verdicts = doctor("login", env=env)
-            return verdicts[0] if verdicts[0]["status"] == "problem" else None
-
-        verdict = poll(named, within=60, what="the doctor naming the missing database", every=2)
         (db_container,) = compose_app.compose("ps", "--quiet", "db").stdout.split()
-        health = subprocess.run(
-            ["docker", "inspect", "--format", "{{json .State.Health}}", db_container],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+
+        def probed() -> str | None:
+            health = subprocess.run(
+                ["docker", "inspect", "--format", "{{json .State.Health}}", db_container],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            probes = json.loads(health)["Log"]
+            return "\n".join(probe["Output"] for probe in probes) if probes else None
+
+        health = poll(probed, within=60, what="the db's first health check", every=1)
+        status, verdicts = doctor("login", env=env)
     finally:
         compose_app.compose("up", "--detach", "--wait", "db", "backend")
+    (verdict,) = verdicts
     print(f"\n{verdict['finding']}\n{verdict['fix']}")
     assert 'database "tasks2" does not exist' in health
+    assert status == 1
     assert 'no database "tasks2" (POSTGRES_DB)' in verdict["finding"]
     assert "The volume holds: tasks." in verdict["finding"]
     assert "POSTGRES_DB" in verdict["fix"]
