@@ -52,8 +52,8 @@ up: ## docker compose up -d --build --wait: the whole app on http://localhost
 	docker compose up --detach --build --wait
 
 .PHONY: dev
-dev: ## The stack with hot reload in the containers (Compose Watch, compose.dev.yaml)
-	@scripts/require-docker
+dev: ## The stack with hot reload in the containers (Compose Watch, compose.dev.yaml; Engine 28+)
+	@scripts/require-docker dev
 	docker compose -f docker-compose.yml -f compose.dev.yaml up --build --watch
 
 .PHONY: down

@@ -114,9 +114,10 @@ class ComposeStack:
 
 
 @contextmanager
-def compose_stack() -> Iterator[ComposeStack]:
-    """`docker compose up -d --build --wait`; `down -v` afterwards, even on failure, and a
-    check that nothing of it is left on the engine."""
+def compose_stack(settings: dict[str, str] | None = None) -> Iterator[ComposeStack]:
+    """`docker compose up -d --build --wait`, with `settings` (variables compose reads,
+    as a .env would give them); `down -v` afterwards, even on failure, and a check that
+    nothing of it is left on the engine."""
     project = f"tasks-test-{uuid.uuid4().hex[:8]}"
     backend_port, frontend_port = free_port(), free_port()
     env = {
@@ -124,6 +125,7 @@ def compose_stack() -> Iterator[ComposeStack]:
         "BACKEND_PORT": str(backend_port),
         "FRONTEND_PORT": str(frontend_port),
         "REVISION": _git_revision(),
+        **(settings or {}),
     }
     env.pop("DATABASE_URL", None)
     stack = ComposeStack(

@@ -63,6 +63,62 @@ def test_backup_down_v_up_restore_gives_the_same_tasks_and_ids(
     assert created["id"] == 6  # after the highest id ever given (5), not the highest left
 
 
+def create(stack: ComposeStack, title: str, key: str) -> httpx.Response:
+    return httpx.post(
+        f"{stack.backend_url}/api/tasks", json={"title": title}, headers={"Idempotency-Key": key}
+    )
+
+
+def test_after_a_restore_ids_go_on_above_both_databases_and_no_key_maps_to_another_task(
+    stack: ComposeStack, tmp_path: Path
+) -> None:
+    """The report's case: backup, three tasks created (one by key), FORCE=1 restore, one
+    more task. Its id is above the three (not the first of them again); a retried key
+    from before the restore replays its own task, never the new one."""
+    before_backup = create(stack, "Avant la sauvegarde", "key-before").json()
+    assert make(stack, "backup", backups=tmp_path).returncode == 0
+    (dump,) = tmp_path.glob("tasks-*.dump")
+    after_backup = [create(stack, f"Après {n}", f"key-after-{n}").json() for n in range(3)]
+
+    restored = make(stack, "restore", f"FILE={dump}", "FORCE=1", backups=tmp_path)
+    new = create(stack, "Après la restauration", "key-new").json()
+    retried = create(stack, "Après 0", "key-after-0")
+    replayed_before = create(stack, "Avant la sauvegarde", "key-before")
+    lost = httpx.get(f"{stack.backend_url}/api/tasks/{after_backup[0]['id']}")
+
+    assert restored.returncode == 0, restored.stderr
+    highest = max(task["id"] for task in after_backup)
+    assert new["id"] > highest  # not after_backup[0]["id"] again
+    assert retried.status_code == 201
+    assert retried.json() == after_backup[0]  # its first answer: that task, never `new`
+    assert replayed_before.json() == before_backup
+    assert lost.status_code == 404  # rewound by the restore, and its id never given again
+    assert f"new tasks get ids from {highest + 1} on" in restored.stdout
+
+
+def test_a_restore_into_a_younger_database_drops_keys_whose_ids_the_backup_uses(
+    stack: ComposeStack, tmp_path: Path
+) -> None:
+    """Restored into a fresh stack whose key gave id 3, from a backup where 3 is another
+    task: retrying that key must not answer with the backup's task 3."""
+    for n in range(3):
+        create(stack, f"Sauvegardée {n}", f"backup-{n}").raise_for_status()  # ids 3, 4, 5
+    assert make(stack, "backup", backups=tmp_path).returncode == 0
+    (dump,) = tmp_path.glob("tasks-*.dump")
+    stack.reset_data()
+    fresh = create(stack, "Sur la pile neuve", "fresh-key").json()  # id 3 again, here
+
+    restored = make(stack, "restore", f"FILE={dump}", "FORCE=1", backups=tmp_path)
+    retried = create(stack, "Sur la pile neuve", "fresh-key").json()
+    backups_third = httpx.get(f"{stack.backend_url}/api/tasks/3").json()
+
+    assert restored.returncode == 0, restored.stderr
+    assert fresh["id"] == 3
+    assert backups_third["title"] == "Sauvegardée 0"
+    assert retried["title"] == "Sur la pile neuve"
+    assert retried["id"] > 5  # a new task above both databases' ids, not the backup's 3
+
+
 def test_restore_refuses_to_overwrite_created_data_without_force(
     stack: ComposeStack, tmp_path: Path
 ) -> None:

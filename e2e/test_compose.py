@@ -1,14 +1,16 @@
 """The course's central promise, for real: `docker compose up -d --build` runs the app,
 and its data survives `docker compose down` / `up`. Needs a Docker engine."""
 
+import ipaddress
 import json
 import os
 import re
 import subprocess
+import uuid
 
 import httpx
 import pytest
-from harness.polling import wait_for_http
+from harness.polling import poll, wait_for_http
 
 from compose_stack import ComposeStack
 from paths import ROOT
@@ -191,3 +193,32 @@ def test_image_size_report(docker_stack: ComposeStack) -> None:
             kilobytes, path = line.split(maxsplit=1)
             print(f"  {int(kilobytes):>7}  {path}")
     assert 0 < added_mb["frontend"] < added_mb["backend"] <= BACKEND_ADDED_LIMIT_MB
+
+
+def test_a_client_sent_x_forwarded_for_is_not_the_client_the_backend_logs(
+    docker_stack: ComposeStack,
+) -> None:
+    """A client claims to be 1.2.3.4: nginx sends the address it saw instead, and the
+    backend believes X-Forwarded-For from nginx only (FORWARDED_ALLOW_IPS), so its request
+    log names the real peer, on both of nginx's ports."""
+    request_ids = [uuid.uuid4().hex for _ in range(2)]
+    for url, request_id in zip(
+        (docker_stack.frontend_url, docker_stack.backend_url), request_ids, strict=True
+    ):
+        httpx.get(
+            f"{url}/api/tasks",
+            headers={"X-Forwarded-For": "1.2.3.4", "X-Request-ID": request_id},
+        ).raise_for_status()
+
+    def logged() -> list[dict[str, object]] | None:
+        lines = docker_stack.compose("logs", "--no-log-prefix", "backend").stdout.splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        found = [record for record in records if record.get("request_id") in request_ids]
+        return found if len(found) == len(request_ids) else None
+
+    records = poll(logged, within=30, what="the backend's log lines of both requests")
+
+    for record in records:
+        assert record["client"] != "1.2.3.4"
+        # The address nginx saw: this machine, through Docker's port publishing.
+        assert ipaddress.ip_address(str(record["client"])).is_private

@@ -3,6 +3,8 @@ every base image they or the Dockerfiles name can be swapped through a variable.
 
 import re
 
+import yaml
+
 from paths import ROOT
 
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.dev.yaml"]
@@ -41,3 +43,15 @@ def test_every_base_image_is_chosen_by_a_variable_defaulting_to_the_real_image()
     compose = (ROOT / "docker-compose.yml").read_text()
     for image in re.findall(r"^\s+image: (\S+)", compose, flags=re.MULTILINE):
         assert image.startswith(("${", "tasks-")), f"docker-compose.yml: {image} has no variable"
+
+
+def test_every_service_rotates_its_logs_as_compose_does_in_swarm_too() -> None:
+    """json-file, 10 MB x 3, for every service of both the compose file and the Swarm
+    stack: a container's logs never fill the node's disk."""
+    rotation = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+    for path in (ROOT / "docker-compose.yml", ROOT / "deploy" / "swarm" / "stack.yml"):
+        services = yaml.safe_load(path.read_text())["services"]
+        unrotated = [
+            name for name, service in services.items() if service.get("logging") != rotation
+        ]
+        assert unrotated == [], f"{path.name}: no 10m x 3 log rotation for {unrotated}"

@@ -2,6 +2,8 @@
 permission on Docker's socket, an image older than its code, an unhealthy container, a
 password changed after the database volume was created. And silent when all is well."""
 
+import importlib.machinery
+import importlib.util
 import json
 import os
 import shutil
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app import db
 from harness.network import free_port
 from harness.polling import poll
 
@@ -216,3 +219,58 @@ def test_a_password_changed_after_the_volume_was_created_is_found_never_shown(
     assert "docker compose down -v" in verdict["fix"]
     assert changed not in text
     assert changed not in json.dumps(verdict)
+
+
+def test_every_refusal_readiness_sends_to_make_doctor_has_its_fix_there() -> None:
+    """The backend's readiness names each refusal (backend/app/db.py); the doctor knows
+    each by its opening words. Both change together, or this fails."""
+    loader = importlib.machinery.SourceFileLoader("doctor", str(DOCTOR))
+    spec = importlib.util.spec_from_loader("doctor", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    sent = [refusal for refusal in db.NAMED_REFUSALS if "(make doctor)" in refusal]
+
+    recognised = {
+        refusal: [known for known in module.REFUSALS if refusal.startswith(known.readiness)]
+        for refusal in sent
+    }
+
+    assert sent
+    assert {refusal: len(known) for refusal, known in recognised.items()} == dict.fromkeys(sent, 1)
+
+
+@pytest.mark.stack
+def test_a_database_name_changed_after_the_volume_was_created_is_named_with_its_fix(
+    compose_app: ComposeStack,
+) -> None:
+    """POSTGRES_DB=tasks2 on a volume created with tasks: the db container's health check
+    meets PostgreSQL's refusal (pg_isready would not), and the doctor names it, with the
+    databases the volume does hold."""
+    env = stack_env(compose_app, POSTGRES_DB="tasks2")
+    compose_app.compose("up", "--detach", "--no-deps", "db", env=env)
+    try:
+        (db_container,) = compose_app.compose("ps", "--quiet", "db").stdout.split()
+
+        def probed() -> str | None:
+            health = subprocess.run(
+                ["docker", "inspect", "--format", "{{json .State.Health}}", db_container],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            probes = json.loads(health)["Log"]
+            return "\n".join(probe["Output"] for probe in probes) if probes else None
+
+        health = poll(probed, within=60, what="the db's first health check", every=1)
+        status, verdicts = doctor("login", env=env)
+    finally:
+        compose_app.compose("up", "--detach", "--wait", "db", "backend")
+    (verdict,) = verdicts
+    print(f"\n{verdict['finding']}\n{verdict['fix']}")
+    assert 'database "tasks2" does not exist' in health
+    assert status == 1
+    assert 'no database "tasks2" (POSTGRES_DB)' in verdict["finding"]
+    assert "The volume holds: tasks." in verdict["finding"]
+    assert "POSTGRES_DB" in verdict["fix"]
+    assert "docker compose down -v" in verdict["fix"]

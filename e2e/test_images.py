@@ -112,62 +112,90 @@ def test_code_changes_reuse_the_dependency_layer_lock_changes_rebuild_it(
     assert after_lock != before
 
 
+# What the tools run here leave in a service's folder, planted before a build. Every
+# planted file has "decoy" in its name, or one of EXACT_NAMES (names tools choose).
 DECOYS = {
     ".env": "SECRET=decoy\n",
+    ".env.local": "SECRET=decoy\n",
     ".git/HEAD": "ref: refs/heads/decoy\n",
-    ".venv/decoy.txt": "a local virtual environment\n",
-    "node_modules/decoy/index.js": "// local dependencies\n",
+    ".DS_Store": "decoy\n",
+    "decoy.swp": "an editor's swap file\n",
+    ".idea/decoy.xml": "an editor's settings\n",
 }
+PYTHON_DECOYS = {
+    ".venv/decoy.txt": "a local virtual environment (uv)\n",
+    "__pycache__/decoy.cpython-311.pyc": "bytecode\n",
+    "app/__pycache__/decoy.cpython-311.pyc": "bytecode beside the code\n",
+    "app/.decoy.py.swp": "an editor's swap file beside the code\n",
+    "migrations/versions/__pycache__/decoy.cpython-311.pyc": "bytecode\n",
+    ".pytest_cache/v/decoy": "pytest\n",
+    ".hypothesis/examples/decoy": "Hypothesis\n",
+    ".schemathesis/decoy.json": "Schemathesis\n",
+    ".coverage": "coverage.py\n",
+    ".coverage.decoy.1234.XyZ": "coverage.py, parallel mode\n",
+    "htmlcov/decoy.html": "coverage.py's report\n",
+    "coverage.xml": "coverage.py's report\n",
+    ".mypy_cache/3.11/decoy.json": "mypy\n",
+    ".ruff_cache/decoy": "ruff\n",
+    ".benchmarks/decoy.json": "pytest-benchmark\n",
+    "reports/decoy.xml": "JUnit reports\n",
+    "tests/test_decoy.py": "the tests\n",
+    "harness/decoy.py": "the test harness\n",
+}
+NODE_DECOYS = {
+    "node_modules/decoy/index.js": "// local dependencies (bun)\n",
+    "node_modules/.vite/decoy.json": "Vite's dependency cache\n",
+    "node_modules/.vitest/decoy.json": "Vitest's cache\n",
+    ".vite/decoy.json": "Vite's cache\n",
+    "dist/decoy.js": "a local build\n",
+    "coverage/decoy.html": "Vitest's coverage\n",
+    "tsconfig.decoy.tsbuildinfo": "tsc\n",
+    "src/decoy.test.tsx": "a test\n",
+    "src/test/decoy.ts": "the tests' helpers\n",
+    "src/.decoy.tsx.swp": "an editor's swap file beside the code\n",
+    "scripts/decoy.ts": "a development script\n",
+}
+EXACT_NAMES = (".env", ".env.local", ".git", ".DS_Store", ".coverage", "coverage.xml")
 
 
 @pytest.mark.parametrize(
-    ("service", "target", "workdir", "test_decoy"),
+    ("service", "target", "workdir", "decoys"),
     [
-        ("backend", None, "/app", "tests/test_decoy.py"),
-        ("frontend", "build", "/app", "src/decoy.test.tsx"),
+        ("backend", None, "/app", PYTHON_DECOYS),
+        ("backend", "dev", "/app", PYTHON_DECOYS),
+        ("frontend", "build", "/app", NODE_DECOYS),
     ],
 )
-def test_dockerignore_keeps_decoys_out_of_the_image(
+def test_dockerignore_lets_no_tool_cache_or_secret_into_the_image(
     service: str,
     target: str | None,
     workdir: str,
-    test_decoy: str,
+    decoys: dict[str, str],
     tmp_path: Path,
     tags: list[str],
 ) -> None:
+    """Every cache and report the project's tools write, planted in a copy of the
+    service's folder: after a build, none of them is in the image."""
     context = copy_of(service, tmp_path)
-    for relative, text in {**DECOYS, test_decoy: "decoy\n"}.items():
+    for relative, text in {**DECOYS, **decoys}.items():
         (context / relative).parent.mkdir(parents=True, exist_ok=True)
         (context / relative).write_text(text)
-    tag = f"tasks-ignore-test-{service}:latest-test"
+    tag = f"tasks-ignore-test-{service}:{target or 'runtime'}-test"
     tags.append(tag)
     docker_build(context, tag, target=target)
 
-    # Every decoy has "decoy" in its file name, or is .env or .git (the backend's own
-    # /app/.venv is the image's environment, built in it).
+    names = ["-name", "*decoy*"]
+    for name in EXACT_NAMES:
+        names += ["-o", "-name", name]
     listing = subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--entrypoint",
-            "find",
-            tag,
-            workdir,
-            "-name",
-            "*decoy*",
-            "-o",
-            "-name",
-            ".env",
-            "-o",
-            "-name",
-            ".git",
-        ],
+        ["docker", "run", "--rm", "--entrypoint", "find", tag, workdir, *names],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
 
+    # The image's own node_modules/.venv are built in it; a planted file has "decoy" in
+    # its name, so none of theirs is counted.
     assert listing.split() == []
 
 

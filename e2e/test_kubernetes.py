@@ -2,11 +2,13 @@
 kustomize builds each overlay, the output is checked against the Kubernetes API schemas
 strictly, by checkov's policies, and by the rules below. A broken copy shows they bite."""
 
+import base64
 import copy
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -251,3 +253,30 @@ def test_the_checks_catch_a_broken_manifest(rendered: dict[str, Path], tmp_path:
     ]
     assert strict.returncode != 0
     assert "unknownField" in strict.stdout + strict.stderr
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_password_is_a_file_never_part_of_a_url(
+    rendered: dict[str, Path], overlay: str
+) -> None:
+    """Any password works: the Secret's DATABASE_URL holds none, the backend reads the
+    password from the Secret mounted as a file, and PostgreSQL (dev) from the same key."""
+    manifests = docs(rendered[overlay])
+    (secret,) = [doc for doc in manifests if doc["kind"] == "Secret"]
+    url = base64.b64decode(secret["data"]["DATABASE_URL"]).decode()
+    (backend,) = [
+        doc
+        for doc in manifests
+        if doc["metadata"]["name"] == "backend" and doc["kind"] == "Deployment"
+    ]
+    (container,) = pod_spec(backend)["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in pod_spec(backend)["volumes"]}
+
+    assert "POSTGRES_PASSWORD" in secret["data"]
+    assert urlsplit(url).password is None, f"{overlay}: DATABASE_URL carries a password"
+    password_file = Path(env["DATABASE_PASSWORD_FILE"]["value"])
+    secret_volume = volumes[mounts[str(password_file.parent)]]["secret"]
+    assert secret_volume["secretName"] == secret["metadata"]["name"]
+    assert {"key": "POSTGRES_PASSWORD", "path": password_file.name} in secret_volume["items"]

@@ -59,6 +59,7 @@ def test_every_alert_is_tested_firing_and_silent() -> None:
         "DatabaseUnavailable",
         "DatabaseOverloaded",
         "PostgresVolumeAlmostFull",
+        "PostgresVolumeNotMeasured",
         "PostgresVolumeFillingUp",
     }
     assert alerts - firing == set(), "alerts never tested firing"

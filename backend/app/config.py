@@ -12,8 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Configuration of the backend; `.env.example` documents each variable."""
 
-    # An empty variable counts as unset: DATABASE_URL= runs the backend in memory.
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_ignore_empty=True)
+    # An empty variable counts as unset: DATABASE_URL= runs the backend in memory. A
+    # validation error never quotes the input: it could be DATABASE_URL, password and all.
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     # Unset: tasks live in memory. Set (postgresql://user:pass@host:5432/db): PostgreSQL.
     # A SecretStr so that the password never shows in a log line or a repr.
@@ -22,6 +25,10 @@ class Settings(BaseSettings):
     # /run/secrets/...): it goes into DATABASE_URL in place of any password there, so that
     # no environment variable carries it.
     database_password_file: Path | None = None
+    # Or the password itself, as it is (docker compose passes POSTGRES_PASSWORD so): it
+    # goes into DATABASE_URL percent-encoded. Either way, any password works, whatever
+    # characters it holds (@ / # % : ? & = + spaces, quotes, non-ASCII).
+    database_password: SecretStr | None = None
     # Apply pending Alembic migrations at start-up (under an advisory lock).
     # Turn off when a one-shot `python -m app.migrate` step does it instead.
     migrate_on_start: bool = True
@@ -66,16 +73,23 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
 
     @model_validator(mode="after")
-    def _password_from_file(self) -> Self:
-        if self.database_url is None or self.database_password_file is None:
+    def _password_into_url(self) -> Self:
+        if self.database_password_file is not None and self.database_password is not None:
+            raise ValueError("set DATABASE_PASSWORD or DATABASE_PASSWORD_FILE, not both")
+        if self.database_url is None:
             return self
-        try:
-            password = self.database_password_file.read_text().rstrip("\r\n")
-        except OSError as error:
-            raise ValueError(f"DATABASE_PASSWORD_FILE cannot be read: {error}") from None
+        if self.database_password_file is not None:
+            try:
+                password = self.database_password_file.read_text().rstrip("\r\n")
+            except OSError as error:
+                raise ValueError(f"DATABASE_PASSWORD_FILE cannot be read: {error}") from None
+        elif self.database_password is not None:
+            password = self.database_password.get_secret_value()
+        else:
+            return self
         url = urlsplit(self.database_url.get_secret_value())
         if not url.username:
-            raise ValueError("DATABASE_URL needs a user name to go with DATABASE_PASSWORD_FILE")
+            raise ValueError("DATABASE_URL needs a user name to go with DATABASE_PASSWORD(_FILE)")
         host = url.netloc.rpartition("@")[2]
         user = url.netloc.rpartition("@")[0].partition(":")[0]  # as written (percent-encoded)
         netloc = f"{user}:{quote(password, safe='')}@{host}"

@@ -16,7 +16,7 @@ import psycopg
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from app.config import Settings, get_settings
-from app.db import conninfo, is_unavailable, sqlalchemy_url
+from app.db import conninfo, does_not_resolve, is_unavailable, login_refusal, sqlalchemy_url
 from app.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -97,27 +97,39 @@ async def _ensure_at_head(settings: Settings) -> None:
     await asyncio.to_thread(upgrade_to_head, settings)
 
 
-# PostgreSQL's answer to a wrong password (SQLSTATE, and its message).
-_AUTH_FAILED_SQLSTATE = "28P01"
-_AUTH_FAILED_MESSAGE = "password authentication failed"
+DOES_NOT_ANSWER = "the database does not answer"
+DOES_NOT_RESOLVE = (
+    "the database's host name does not resolve: is DATABASE_URL's host right, and is the "
+    "database running?"
+)
 
 
 def describe(error: BaseException) -> str:
-    """What keeps the schema from being ready, in words fit for readiness and the log
-    (never the URL or a password)."""
-    # SQLAlchemy (under Alembic) wraps the driver's error: name the driver's.
-    cause = getattr(error, "orig", None) or error
-    sqlstate = getattr(cause, "sqlstate", None)
-    if sqlstate == _AUTH_FAILED_SQLSTATE or _AUTH_FAILED_MESSAGE in str(cause):
-        return (
-            "the database refused the password: was POSTGRES_PASSWORD changed after its volume "
-            "was created? (make doctor)"
-        )
+    """What keeps the schema from being ready, in words fit for readiness and the log: a
+    login refusal named (app.db.login_refusal), else an outage or a migration problem.
+    Never the URL, a password, or a value of the configuration."""
+    refusal = login_refusal(error)
+    if refusal is not None:
+        return refusal
+    if does_not_resolve(error):
+        return DOES_NOT_RESOLVE
     if is_unavailable(error):
-        return "the database does not answer"
+        return DOES_NOT_ANSWER
     if isinstance(error, SchemaNotReadyError):
         return "waiting for the migrations (MIGRATE_ON_START=false): run python -m app.migrate"
+    # SQLAlchemy (under Alembic) wraps the driver's error: name the driver's.
+    cause = getattr(error, "orig", None) or error
     return f"the schema could not be prepared ({type(cause).__name__}): see the backend's log"
+
+
+def log_level(error: BaseException) -> int:
+    """WARNING for what passes by itself (a database starting, the migrate step to come),
+    ERROR for what someone must fix (a refused login, a migration that fails)."""
+    if login_refusal(error) is not None:
+        return logging.ERROR
+    if is_unavailable(error) or isinstance(error, SchemaNotReadyError):
+        return logging.WARNING
+    return logging.ERROR
 
 
 async def prepare_schema(
@@ -126,21 +138,23 @@ async def prepare_schema(
     """Wait, with backoff, until the database's schema is ready for requests.
 
     Every failure is retried: a database that is still starting (a warning), but also one
-    that refuses the migrations, say for lack of privileges (an error, on every attempt,
-    since it will not go away by itself). `report` hears what is wrong each time."""
+    that refuses our login or the migrations, say for lack of privileges (an error, on
+    every attempt, since it will not go away by itself; someone may fix it meanwhile).
+    `report` hears what is wrong each time."""
 
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         if error is None:
             return
         report(describe(error))
-        level = logging.WARNING if is_unavailable(error) else logging.ERROR
-        if isinstance(error, SchemaNotReadyError):
-            level = logging.WARNING
+        # What it means first, then the error itself (for a refusal, the server's own
+        # words, naming the role and database): a checked DATABASE_URL (app.db) puts no
+        # piece of a password where an error would quote it.
         log.log(
-            level,
-            "database schema not ready (attempt %d): %s: %s",
+            log_level(error),
+            "database schema not ready (attempt %d): %s (%s: %s)",
             state.attempt_number,
+            describe(error),
             type(error).__name__,
             error,
         )

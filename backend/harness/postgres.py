@@ -45,8 +45,10 @@ class PostgresServer:
     fault tests need.
     """
 
-    def __init__(self, *, crash_safe: bool = False) -> None:
+    def __init__(self, *, crash_safe: bool = False, settings: dict[str, str] | None = None) -> None:
         self.crash_safe = crash_safe
+        # More postgresql.conf settings, given on the command line (max_connections=10).
+        self.settings = settings or {}
         self.bindir = find_bindir()
         self.port = free_port()
         self._root = Path(tempfile.mkdtemp(prefix="tasks-test-pg-"))
@@ -86,6 +88,7 @@ class PostgresServer:
             f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1 "
             f"-c fsync=off -c synchronous_commit={synchronous_commit} -c full_page_writes=off"
         )
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run(
             "pg_ctl",
             "-D",
@@ -98,6 +101,12 @@ class PostgresServer:
             "start",
         )
         self.running = True
+
+    def set_hba(self, rules: str) -> None:
+        """Replace pg_hba.conf (who may log in, and how) with `rules`, and reload it."""
+        (self.datadir / "pg_hba.conf").write_text(rules)
+        if self.running:
+            self._run("pg_ctl", "-D", str(self.datadir), "reload")
 
     def stop(self, mode: str = "fast") -> None:
         """pg_ctl stop: "fast" (clean), or "immediate" (no shutdown checkpoint, like a crash)."""

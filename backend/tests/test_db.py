@@ -1,5 +1,8 @@
 """DATABASE_URL handling: the forms compose and users pass, and the secret stays secret."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,8 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 from app.db import DatabaseUrlError, conninfo, sqlalchemy_url
+from harness.network import free_port
+from harness.servers import BACKEND_DIR
 
 
 @pytest.mark.parametrize(
@@ -99,3 +104,92 @@ def test_an_unreadable_password_file_stops_the_start_with_a_clear_error(
 
     with pytest.raises(ValidationError, match="DATABASE_PASSWORD_FILE cannot be read"):
         Settings()
+
+
+# Every character a URL gives a meaning to, and some it does not allow as they are.
+URL_DELIMITERS = ["@", "/", "#", "%", ":", "?", "&", "=", "+", " ", "'", '"', "\\", "é", "@/"]
+# Pieces no error message would hold by chance: any of them in one means a leak.
+BEFORE, AFTER = "Kq7vLeft", "Zr4wRight"
+
+
+def url_with(password: str, *, scheme: str = "postgresql", rest: str = "@db:5432/tasks") -> str:
+    """A URL with `password` written into it as it is (built in pieces, so that the secret
+    scan, which looks for user:password@ in files, is not fooled by the tests' own)."""
+    return scheme + "://tasks:" + password + rest
+
+
+@pytest.mark.parametrize("delimiter", URL_DELIMITERS)
+def test_a_password_written_unencoded_is_read_whole_or_refused_without_a_piece_of_it(
+    delimiter: str,
+) -> None:
+    """libpq reads some characters in a password as they are (? # : & = + ' " \\ é); the
+    others (@ / % space) would cut it, and the rest would be read as the host or the
+    database and quoted by the next error: those URLs are refused, and the refusal
+    quotes nothing of them."""
+    password = f"{BEFORE}{delimiter}{AFTER}"
+    url = SecretStr(url_with(password))
+
+    try:
+        parts = conninfo_to_dict(conninfo(url))
+    except DatabaseUrlError as error:
+        message = str(error)
+        assert BEFORE not in message
+        assert AFTER not in message
+        assert "percent-encode" in message
+        with pytest.raises(DatabaseUrlError):
+            sqlalchemy_url(url)
+        return
+    assert parts == {
+        "user": "tasks",
+        "password": password,
+        "host": "db",
+        "port": "5432",
+        "dbname": "tasks",
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        BEFORE + ":" + AFTER + "@db:5432/tasks",
+        "user:" + BEFORE + "://" + AFTER + "@db/tasks",
+        url_with(BEFORE + "@" + AFTER, scheme="mysql"),
+    ],
+    ids=["no scheme", "a password that looks like a scheme", "another scheme"],
+)
+def test_a_refused_url_is_never_quoted(url: str) -> None:
+    with pytest.raises(DatabaseUrlError) as refused:
+        conninfo(SecretStr(url))
+
+    assert BEFORE not in str(refused.value)
+    assert AFTER not in str(refused.value)
+
+
+def test_a_settings_error_never_quotes_the_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", url_with(BEFORE, rest="@" + AFTER))
+    monkeypatch.setenv("DATABASE_PASSWORD_FILE", "/nonexistent/postgres_password")
+
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+
+    assert BEFORE not in str(refused.value)
+    assert AFTER not in str(refused.value)
+
+
+def test_the_backend_started_on_a_malformed_url_says_so_and_quotes_none_of_it() -> None:
+    """The real process, as a container starts it: it stops with a clear error."""
+    env = {**os.environ, "DATABASE_URL": url_with(BEFORE + "@/#" + AFTER)}
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "main:app", "--port", str(free_port())],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "DATABASE_URL is not a valid PostgreSQL URL" in output
+    assert BEFORE not in output
+    assert AFTER not in output

@@ -80,7 +80,16 @@ def _stop_this_process() -> None:
 
 
 # Passwords anyone would try first; compose's local default ("tasks") among them.
-WELL_KNOWN_PASSWORDS = {"", "tasks", "postgres", "password", "admin", "secret", "changeme"}
+WELL_KNOWN_PASSWORDS = {
+    "",
+    "tasks",
+    "postgres",
+    "password",
+    "admin",
+    "secret",
+    "changeme",
+    "change-me",
+}
 
 
 class PostgresTaskStore:

@@ -92,14 +92,18 @@ class ReadinessWatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
                 self._recheck.clear()
-                answered = await self._check()
+                failure = await self._check()
+                answered = failure is None
                 if answered and not self.ready:
                     await self._on_back()
                     log.info("database reachable again")
-                elif not answered and self.ready:
-                    log.warning("database unreachable: answering 503 until it is back")
+                elif failure is not None and self.ready:
+                    log.warning(
+                        "database unreachable: answering 503 until it is back: %s",
+                        describe(failure),
+                    )
                 self.ready = answered
-                self.problem = None if answered else describe(ConnectionError())
+                self.problem = None if failure is None else describe(failure)
                 loop_time = asyncio.get_running_loop().time()
                 if (
                     self._monitor is not None
@@ -116,8 +120,9 @@ class ReadinessWatcher:
         if monitor is not None:
             await monitor.close()
 
-    async def _check(self) -> bool:
-        """SELECT 1 on the watcher's own connection (made again when it broke)."""
+    async def _check(self) -> BaseException | None:
+        """SELECT 1 on the watcher's own connection (made again when it broke); the
+        error when it fails, for readiness to name (a refused login is not an outage)."""
         timeout = self._settings.db_connect_timeout
         try:
             if self._monitor is None or self._monitor.closed:
@@ -125,7 +130,7 @@ class ReadinessWatcher:
                     self._conninfo, autocommit=True, connect_timeout=timeout
                 )
             await asyncio.wait_for(self._monitor.execute("SELECT 1"), timeout)
-        except (psycopg.Error, OSError, TimeoutError):
+        except (psycopg.Error, OSError, TimeoutError) as error:
             await self._close_monitor()
-            return False
-        return True
+            return error
+        return None
