@@ -41,8 +41,8 @@ test-e2e: ## nginx and browser tests on the local stack (HEADED=1 shows the brow
 	@scripts/test e2e -- $(if $(HEADED),--headed)
 
 .PHONY: test-docker
-test-docker: ## Containers: linters, the compose stack (monitoring, replicas, doctor), Swarm, the README
-	@scripts/test docker
+test-docker: ## Containers: linters, the compose stack (monitoring, replicas, doctor), Swarm, the docs
+	@scripts/test docker swarm
 
 # The Docker verbs are the README's docker compose commands, after a check that only looks
 # (scripts/require-docker): nothing is installed from them.

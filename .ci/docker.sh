@@ -36,7 +36,8 @@ ensure_compose() {
 }
 
 # A running Docker engine: installed (docker.io) and started here when we are root.
-ensure_docker_engine() {
+ensure_docker_engine() { with_lock docker-engine _ensure_docker_engine; }
+_ensure_docker_engine() {
   if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
     ensure_debian_packages docker.io || return 1
     if ! docker info >/dev/null 2>&1; then

@@ -134,12 +134,29 @@ def compose_stack() -> Iterator[ComposeStack]:
     )
     try:
         stack.up()
-        wait_for_http(f"{stack.frontend_url}/api/health/ready")
+        try:
+            wait_for_http(f"{stack.frontend_url}/api/health/ready")
+        except AssertionError as error:
+            state = stack.compose("ps", "--all", check=False).stdout
+            logs = stack.compose("logs", "--no-color", "--tail", "20", check=False).stdout
+            raise AssertionError(f"{error}\n{state}\n{logs}") from None
         yield stack
     finally:
         stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)
         left = stack.leftovers()
         assert left == [], f"docker compose down left these behind: {left}"
+
+
+def build_images() -> float:
+    """`docker compose build`: the app's images (tasks-backend:dev, tasks-frontend:dev) as
+    the compose stack runs them, for tests that deploy them otherwise (Swarm). Seconds."""
+    started = time.monotonic()
+    env = {**os.environ, "REVISION": _git_revision()}
+    result = subprocess.run(
+        ["docker", "compose", "build"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"docker compose build failed:\n{result.stderr[-4000:]}"
+    return time.monotonic() - started
 
 
 def _git_revision() -> str:

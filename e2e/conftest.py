@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from app_stack import AppStack
 from browser_watch import WatchedPage
+from chromium import CHROMIUM, CHROMIUM_FLAGS
 from compose_stack import ComposeStack, compose_stack
 from local_stack import LocalStack, local_stack
 
@@ -64,20 +65,6 @@ def headless(pytestconfig: pytest.Config) -> bool:
     if headed and os.environ.get("CI") == "true":
         raise pytest.UsageError("--headed cannot be used under CI=true")
     return not headed
-
-
-# Debian's Chromium, by its path: browser downloads cannot work here. The flags keep it
-# from reaching out to the network on its own (updates, sync, QUIC probes).
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

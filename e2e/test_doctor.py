@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,11 @@ DOCTOR = ROOT / "scripts" / "doctor"
 ONLY_DOCKER = ["--json", "--only", "docker"]
 
 
-def doctor(*checks: str, env: dict[str, str] | None = None) -> tuple[int, list[dict[str, Any]]]:
-    command = [str(DOCTOR), "--json", *(["--only", *checks] if checks else [])]
+def doctor(
+    *checks: str, env: dict[str, str] | None = None, root: Path = ROOT
+) -> tuple[int, list[dict[str, Any]]]:
+    """The doctor of the checkout at `root` (it compares images with the files beside it)."""
+    command = [str(root / "scripts" / "doctor"), "--json", *(["--only", *checks] if checks else [])]
     result = subprocess.run(
         command, capture_output=True, text=True, env=env or dict(os.environ), timeout=120
     )
@@ -103,21 +105,28 @@ def test_all_is_well_on_the_running_stack(compose_app: ComposeStack) -> None:
 
 
 @pytest.fixture
-def changed_code() -> Iterator[Path]:
-    """backend/main.py edited after the image was built; put back afterwards."""
-    source = ROOT / "backend" / "main.py"
-    before, stat = source.read_bytes(), source.stat()
-    source.write_bytes(before + b"# edited after the build\n")
-    yield source
-    source.write_bytes(before)
-    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+def changed_checkout(tmp_path: Path) -> Path:
+    """A copy of the checkout's files with backend/main.py edited after the images were
+    built: the checkout itself is never touched, so builds running beside this test (the
+    swarm part's, say) see the files as they are."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, tracked.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, tmp_path / name)
+    main = tmp_path / "backend" / "main.py"
+    main.write_bytes(main.read_bytes() + b"# edited after the build\n")
+    return tmp_path
 
 
 @pytest.mark.stack
 def test_an_image_built_before_a_code_change_asks_for_build(
-    compose_app: ComposeStack, changed_code: Path
+    compose_app: ComposeStack, changed_checkout: Path
 ) -> None:
-    status, verdicts = doctor("images", env=stack_env(compose_app))
+    status, verdicts = doctor("images", env=stack_env(compose_app), root=changed_checkout)
 
     checks = {verdict["check"]: verdict for verdict in verdicts}
     backend = checks["backend image"]

@@ -1,6 +1,6 @@
-"""Every command the README (and backend/README.md) teaches, run as written, in order,
-on the real engine, and what the README says they show, checked. A README edit that
-breaks a command fails here.
+"""Every command the README and the docs teach, run as written, in order, on the real
+engine, and what the page says they show, checked. A page edit that breaks a command
+fails here.
 
 Blocks that cannot run here carry an HTML comment, invisible on the rendered page,
 `<!-- readme-test: skip (why) -->`, and a few lines are skipped by name (SKIPPED_LINES).
@@ -21,13 +21,13 @@ from harness.network import free_port
 from harness.polling import wait_for_http
 
 from docker_builds import buildkit_env
+from docs_map import map_pages
 from paths import ROOT
 
 pytestmark = pytest.mark.stack
 
 SKIP_MARK = re.compile(r"<!-- readme-test: skip \((.+)\) -->")
 SKIPPED_LINES = {
-    "open http://localhost": "opens a browser",
     "docker compose logs -f backend": "follows the log until Ctrl-C",
 }
 
@@ -45,8 +45,8 @@ class Block:
         return f"{self.heading.lstrip('# ')} ({self.doc}:{self.line})"
 
 
-# The pages a learner follows, in the order they read them.
-DOCS = ["README.md", "backend/README.md"]
+# The pages a learner follows, in the order they read them: the README, then its map.
+DOCS = ["README.md", *map_pages()]
 
 
 def readme_blocks(doc: str) -> list[Block]:
@@ -169,12 +169,13 @@ def exits_zero(output: str, box: Sandbox) -> None:
 
 # What each block's comments promise, by its heading: checked on its output and after it.
 PROMISES: dict[str, Callable[[str, Sandbox], None]] = {
-    "## With Docker": the_demo_tasks,
-    "### The persistence drill": the_task_survives_down_up_not_down_v,
-    "### When something goes wrong": exits_zero,
-    "### Retrying a create safely: `Idempotency-Key`": created_once,
-    "### Several backends behind nginx, with compose": answered_by_three_replicas,
-    "## Monitoring": prometheus_ready,
+    "## First steps: the Docker module": the_demo_tasks,
+    "## The stack": the_demo_tasks,
+    "## The persistence drill": the_task_survives_down_up_not_down_v,
+    "## When something goes wrong": exits_zero,
+    "## Retrying a create safely: `Idempotency-Key`": created_once,
+    "## Several backends behind nginx, with compose": answered_by_three_replicas,
+    "# Monitoring": prometheus_ready,
 }
 
 

