@@ -25,12 +25,16 @@ RETRY_PAUSE = 0.1
 @dataclass(frozen=True)
 class FailedRequest:
     """One attempt that got no 2xx: its method, what went wrong (a status code or the
-    transport error's name), and when it started and ended (time.monotonic())."""
+    transport error's name), when it started and ended (time.monotonic()), and the
+    request it was an attempt at: a create's Idempotency-Key (its retries share it) and
+    when that create's first attempt started; a read is a request of its own."""
 
     method: str
     problem: str
     started: float
     ended: float
+    request: str
+    request_started: float
 
 
 @dataclass
@@ -42,17 +46,28 @@ class TrafficLog:
     failed: list[FailedRequest] = field(default_factory=list)
     requests: int = 0
     served_by: Counter[str] = field(default_factory=Counter)
+    # Seconds from a create's first attempt to its acknowledgement, for those retried.
+    retried_for: list[float] = field(default_factory=list)
 
     @property
     def failures(self) -> Counter[str]:
         """Failed attempts by kind, such as "POST 503" or "GET ReadTimeout"."""
         return Counter(f"{failed.method} {failed.problem}" for failed in self.failed)
 
+    @property
+    def failed_requests(self) -> set[str]:
+        """The requests that failed at least once (a create retried counts once)."""
+        return {failed.request for failed in self.failed}
+
     def figures(self) -> str:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.failures.items()))
+        retried = ""
+        if self.retried_for:
+            retried = f", retried until acknowledged within {max(self.retried_for):.1f} s"
         return (
             f"{self.requests} requests, {len(self.acknowledged)} writes acknowledged, "
-            f"{len(self.failed)} failed attempts ({kinds or 'none'})"
+            f"{len(self.failed_requests)} requests failed, in {len(self.failed)} attempts "
+            f"({kinds or 'none'}){retried}"
         )
 
 
@@ -69,6 +84,7 @@ async def _write(
     while keep_going():
         title, key = f"{run} writer {number} write {sequence}", f"{run}-{number}-{sequence}"
         give_up_at: float | None = None
+        first_started, failed_attempts = time.monotonic(), 0
         while True:
             if not keep_going():
                 give_up_at = give_up_at or time.monotonic() + SETTLE_SECONDS
@@ -86,12 +102,17 @@ async def _write(
             else:
                 if response.status_code == 201:
                     log.acknowledged[title] = response.json()["id"]
+                    if failed_attempts:
+                        log.retried_for.append(time.monotonic() - first_started)
                     break
                 # 409: the same key still in progress; 503: unavailable. Anything else
                 # (a 4xx for a valid request, a 500) is a bug, not a fault to ride out.
                 assert response.status_code in (409, 503), response.text
                 problem = str(response.status_code)
-            log.failed.append(FailedRequest("POST", problem, started, time.monotonic()))
+            log.failed.append(
+                FailedRequest("POST", problem, started, time.monotonic(), key, first_started)
+            )
+            failed_attempts += 1
             await asyncio.sleep(RETRY_PAUSE)
         sequence += 1
         await asyncio.sleep(pause)
@@ -113,7 +134,8 @@ async def _read(
                 await asyncio.sleep(pause)
                 continue
             problem = str(response.status_code)
-        log.failed.append(FailedRequest("GET", problem, started, time.monotonic()))
+        ended = time.monotonic()
+        log.failed.append(FailedRequest("GET", problem, started, ended, f"GET {started}", started))
         await asyncio.sleep(pause)
 
 
