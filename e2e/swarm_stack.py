@@ -215,6 +215,10 @@ def swarm_stack() -> Iterator[SwarmStack]:
                 "FRONTEND_PORT": str(free_port()),
                 "BACKEND_PORT": str(api_port),
                 "SERVED_BY_HEADER": "true",
+                # The images compose built on this machine, in place of the published ones.
+                "BACKEND_IMAGE": "tasks-backend",
+                "FRONTEND_IMAGE": "tasks-frontend",
+                "VERSION": "dev",
             },
             api_url=f"http://127.0.0.1:{api_port}",
             work=work,
