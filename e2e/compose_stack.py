@@ -147,6 +147,36 @@ def compose_stack() -> Iterator[ComposeStack]:
         assert left == [], f"docker compose down left these behind: {left}"
 
 
+# Services no stand-in can replace (.ci/standin-images says why): left out where their
+# image cannot be had. Any other service without its image is an error of the test rig.
+NO_STAND_IN = {"grafana"}
+
+
+def startable_services(
+    env: dict[str, str], *compose_args: str, profile: str | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The services `docker compose [compose_args] config` lists (with `profile` active:
+    only that profile's) that can start here, being built or having their image on this
+    engine; and the others, name -> image. Grafana's image is one of those others on
+    machines where no registry answers: no stand-in can be built for it."""
+    profiles = ["--profile", profile] if profile else []
+    command = ["docker", "compose", *compose_args, *profiles, "config", "--format", "json"]
+    config = json.loads(
+        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True).stdout
+    )
+    startable, left_out = [], {}
+    for name, service in config["services"].items():
+        if profile and profile not in service.get("profiles", []):
+            continue
+        inspect = ["docker", "image", "inspect", service["image"]]
+        if "build" in service or subprocess.run(inspect, capture_output=True).returncode == 0:
+            startable.append(name)
+        else:
+            left_out[name] = service["image"]
+    assert set(left_out) <= NO_STAND_IN, f"images missing (.ci/standin-images): {left_out}"
+    return startable, left_out
+
+
 def build_images() -> float:
     """`docker compose build`: the app's images (tasks-backend:dev, tasks-frontend:dev) as
     the compose stack runs them, for tests that deploy them otherwise (Swarm). Seconds."""

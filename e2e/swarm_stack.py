@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from harness.network import free_port
 from harness.polling import poll, wait_for_http
@@ -89,7 +91,7 @@ class SwarmStack:
                 return None
             if image is not None and not all(t["Image"].startswith(image) for t in backends):
                 return None
-            for other in ("db", "frontend"):
+            for other in ("db", "frontend", "prometheus", "alertmanager"):
                 if not [t for t in self.running(other) if t["CurrentState"].startswith("Running")]:
                     return None
             return True
@@ -114,6 +116,19 @@ class SwarmStack:
 
     def backend_containers(self) -> list[str]:
         return list(self.containers())
+
+    def address(self, container: str, network: str = "web") -> str:
+        """The container's address on one of the stack's networks."""
+        template = f'{{{{(index .NetworkSettings.Networks "{self.name}_{network}").IPAddress}}}}'
+        return docker("inspect", "--format", template, container)
+
+    def prometheus_query(self, promql: str) -> list[dict[str, Any]]:
+        """An instant query, asked inside the Prometheus container (it publishes no port)."""
+        (container,) = self.containers("prometheus")
+        url = f"http://127.0.0.1:9090/api/v1/query?{urlencode({'query': promql})}"
+        answer = json.loads(docker("exec", container, "wget", "-q", "-O", "-", url))
+        result: list[dict[str, Any]] = answer["data"]["result"]
+        return result
 
     def update_state(self, wanted: str) -> str | None:
         """The backend's update status (JSON) when its state is `wanted`, else None."""
@@ -169,9 +184,10 @@ class SwarmStack:
         self.restore_engine()
 
     def remove_everything(self) -> None:
-        """The stack, its volume, the test's images, the node's label."""
+        """The stack, its volumes, the test's images, the node's label."""
         self.remove()
-        docker("volume", "rm", f"{self.name}_postgres_data", check=False)
+        for volume in ("postgres_data", "prometheus_data"):
+            docker("volume", "rm", f"{self.name}_{volume}", check=False)
         for image in self.extra_images:
             docker("image", "rm", image, check=False)
         if self.labelled_node:

@@ -1,16 +1,23 @@
 """The Docker module's image lessons, proven on our Dockerfiles: dependencies are a layer
-of their own, rebuilt when the lock file changes and not when the code does; and
-.dockerignore keeps secrets, history, local environments and tests out. Needs a Docker
-engine; builds copies of backend/ and frontend/ in temporary folders."""
+of their own, rebuilt when the lock file changes and not when the code does;
+.dockerignore keeps secrets, history, local environments and tests out; each image's
+SBOM (syft, CycloneDX) lists exactly the locked packages it holds, none of the dev tools;
+and the images pass the secret half of the images workflow's Trivy scan.
+Needs a Docker engine; builds copies of backend/ and frontend/ in temporary folders."""
 
+import json
+import os
+import re
 import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 
 from docker_builds import buildkit_env, stand_in_build_args
 from paths import ROOT
@@ -160,3 +167,161 @@ def test_dockerignore_keeps_decoys_out_of_the_image(
     ).stdout
 
     assert listing.split() == []
+
+
+# ---- The images as released: their SBOMs, their secret scan -------------------------------
+SERVICES = ["backend", "frontend"]
+SYFT = ROOT / ".tools" / "bin" / "syft"
+TRIVY = ROOT / ".tools" / "bin" / "trivy"
+SBOMS = ROOT / "artifacts" / "sbom"
+# The lock's packages as name==version lines, without the project itself or any group.
+UV_EXPORT = ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header"]
+UV_EXPORT += ["--no-annotate", "--no-default-groups"]
+# What the image's Python says about itself, for the lock's environment markers.
+MARKER_ENVIRONMENT = """
+import json, os, platform, sys
+print(json.dumps({
+    "implementation_name": sys.implementation.name,
+    "implementation_version": platform.python_version(),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_python_implementation": platform.python_implementation(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}))
+"""
+
+
+def normalized(name: str) -> str:
+    """A Python package's name as PEP 503 compares them (Typing_Extensions = typing-extensions)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked(*groups: str, environment: dict[str, str] | None = None) -> dict[str, str]:
+    """{name: version} of the backend's uv.lock: the project's dependencies, with the
+    dependency groups named ("--all-groups" for all); where an environment is given, only
+    the packages whose markers hold there."""
+    exported = subprocess.run(
+        [*UV_EXPORT, *groups],
+        cwd=ROOT / "backend",
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    packages = {}
+    for line in exported.splitlines():
+        requirement = Requirement(line)
+        if environment and requirement.marker and not requirement.marker.evaluate(environment):
+            continue
+        packages[normalized(requirement.name)] = str(requirement.specifier).removeprefix("==")
+    return packages
+
+
+def sbom_of(tag: str, name: str) -> dict[str, Any]:
+    """The image's CycloneDX SBOM, by syft from the local engine, kept under artifacts/."""
+    SBOMS.mkdir(parents=True, exist_ok=True)
+    path = SBOMS / f"{name}.cdx.json"
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(SYFT), "scan", f"docker:{tag}", "--quiet", "-o", f"cyclonedx-json={path}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        # No look for a newer syft: the tests' traffic stays on this machine.
+        env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    sbom: dict[str, Any] = json.loads(path.read_text())
+    print(
+        f"\n{name}: SBOM of {len(sbom['components'])} components by syft in "
+        f"{time.monotonic() - started:.1f} s: {path.relative_to(ROOT)}"
+    )
+    return sbom
+
+
+def components(sbom: dict[str, Any], purl_type: str, under: str = "/") -> dict[str, str]:
+    """{name: version} of the SBOM's packages of one kind (pypi, npm, deb...) found under a
+    folder of the image."""
+    found = {}
+    for component in sbom["components"]:
+        if not component.get("purl", "").startswith(f"pkg:{purl_type}/"):
+            continue
+        locations = [
+            prop["value"]
+            for prop in component.get("properties", [])
+            if re.fullmatch(r"syft:location:\d+:path", prop["name"])
+        ]
+        if any(location.startswith(under) for location in locations):
+            found[normalized(component["name"])] = component["version"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def images() -> Iterator[dict[str, str]]:
+    """Each service's image as the images workflow builds it (its final stage), removed
+    afterwards."""
+    built = {service: f"tasks-release-test-{service}:latest-test" for service in SERVICES}
+    try:
+        for service, tag in built.items():
+            docker_build(ROOT / service, tag)
+        yield built
+    finally:
+        subprocess.run(["docker", "rmi", "--force", *built.values()], capture_output=True)
+
+
+def test_backend_sbom_lists_exactly_the_locked_runtime_packages(images: dict[str, str]) -> None:
+    tag = images["backend"]
+    environment = json.loads(
+        subprocess.run(
+            ["docker", "run", "--rm", "--entrypoint", "python", tag, "-c", MARKER_ENVIRONMENT],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    runtime = locked(environment=environment)
+    dev_only = locked("--all-groups").keys() - locked().keys()
+
+    sbom = sbom_of(tag, "backend")
+    in_venv = components(sbom, "pypi", under="/app/.venv/")
+
+    assert {"fastapi", "uvicorn", "pydantic", "psycopg", "sqlalchemy", "alembic"} <= in_venv.keys()
+    assert in_venv == runtime  # every locked runtime package at its locked version; no other
+    assert {"pytest", "ruff", "mypy", "schemathesis"} <= dev_only
+    assert components(sbom, "pypi").keys() & dev_only == set()  # anywhere in the image
+
+
+def test_frontend_sbom_holds_the_web_server_and_no_npm_package(images: dict[str, str]) -> None:
+    sbom = sbom_of(images["frontend"], "frontend")
+    system = {**components(sbom, "deb"), **components(sbom, "apk")}
+
+    # The npm packages are bundled into the built JavaScript, which no SBOM tool reads:
+    # none is installed in the image, not one from node_modules (bun, vite, vitest...).
+    assert components(sbom, "npm") == {}
+    assert any(name.startswith("nginx") for name in system), sorted(system)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_passes_the_images_workflows_secret_scan(
+    service: str, images: dict[str, str]
+) -> None:
+    # The images workflow's Trivy scan looks for secrets too, from the repository's root,
+    # with its trivy.yaml and trivy-secret.yaml: that half needs no database, so it runs
+    # here (the vulnerability half only in GitHub).
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(TRIVY), "image", "--scanners", "secret", "--image-src", "docker", images[service]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    print(f"\n{service}: Trivy's secret scan of the image in {time.monotonic() - started:.1f} s")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

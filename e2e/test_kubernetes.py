@@ -176,6 +176,20 @@ def test_workloads_and_services_follow_the_rules(rendered: dict[str, Path], over
     assert violations(docs(rendered[overlay])) == []
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_but_the_namespace_lives_in_it(
+    rendered: dict[str, Path], overlay: str
+) -> None:
+    # What lets .trivyignore.yaml accept KSV-0110 on the files kustomize builds from.
+    namespaces = {
+        f"{doc['kind']}/{doc['metadata']['name']}": doc["metadata"].get("namespace")
+        for doc in docs(rendered[overlay])
+    }
+
+    assert namespaces.pop("Namespace/tasks") is None
+    assert set(namespaces.values()) == {"tasks"}
+
+
 def test_network_policies_allow_exactly_the_planned_flows(rendered: dict[str, Path]) -> None:
     base = {
         ("*", "kube-system/kube-dns", 53),

@@ -7,10 +7,9 @@ from typing import Any
 
 import yaml
 
-from paths import ROOT
+from paths import PROMTOOL, ROOT
 
 PROMETHEUS = ROOT / "monitoring" / "prometheus"
-PROMTOOL = ROOT / ".tools" / "bin" / "promtool"  # from Debian's package (scripts/lib.sh)
 
 
 def promtool(*args: str) -> str:
@@ -108,13 +107,58 @@ def test_monitoring_is_a_profile_the_default_stack_does_not_start() -> None:
         "nginx-exporter",
         "postgres-exporter",
         "volume-exporter",
+        "grafana",
     }
     assert set(compose["services"]) - monitoring == {"db", "backend", "frontend"}
     for name in monitoring:
         service = compose["services"][name]
         assert service["read_only"] is True, name
         assert service["cap_drop"] == ["ALL"], name
-        assert service["user"] == "65534:65534", name
+        # nobody, as in the images; Grafana's image has a user of its own
+        assert service["user"] == ("472:0" if name == "grafana" else "65534:65534"), name
         assert service["deploy"]["resources"]["limits"]["memory"], name
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this machine"
+
+
+def test_grafana_has_no_login_and_so_no_default_password() -> None:
+    """Grafana on 127.0.0.1 only, anonymous viewers, no login form, no admin user: no
+    password exists to be guessed, default or not."""
+    grafana = load(ROOT / "docker-compose.yml")["services"]["grafana"]
+    environment = grafana["environment"]
+
+    assert grafana["image"].startswith("${GRAFANA_IMAGE:-grafana/grafana:")
+    assert grafana["ports"] == ["127.0.0.1:${GRAFANA_PORT:-3000}:3000"]
+    assert environment["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
+    assert environment["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "${GRAFANA_ANONYMOUS_ROLE:-Viewer}"
+    assert environment["GF_AUTH_DISABLE_LOGIN_FORM"] == "true"
+    assert environment["GF_AUTH_BASIC_ENABLED"] == "false"
+    assert environment["GF_SECURITY_DISABLE_INITIAL_ADMIN_CREATION"] == "true"
+    assert not [key for key in environment if "PASSWORD" in key]
+    assert grafana["healthcheck"]["test"][0] == "CMD"
+    mounts = {volume.split(":")[1]: volume for volume in grafana["volumes"]}
+    assert mounts["/etc/grafana/dashboards"].endswith(":ro")
+    assert mounts["/var/lib/grafana"] == "grafana_data:/var/lib/grafana"
+
+
+def test_the_swarm_stacks_prometheus_scrapes_each_backend_task_with_the_same_rules(
+    tmp_path: Path,
+) -> None:
+    """deploy/swarm/prometheus.yml, laid out as the stack's configs mount it, is valid; it
+    finds each backend replica through Swarm's DNS (tasks.backend), and its rule files are
+    the ones docker compose uses."""
+    (tmp_path / "rules").mkdir()
+    config = tmp_path / "prometheus.yml"
+    config.write_text((ROOT / "deploy" / "swarm" / "prometheus.yml").read_text())
+    stack = load(ROOT / "deploy" / "swarm" / "stack.yml")
+    for mount in stack["services"]["prometheus"]["configs"]:
+        source = ROOT / "deploy" / "swarm" / stack["configs"][mount["source"]]["file"]
+        if mount["target"].startswith("/etc/prometheus/rules/"):
+            assert source.resolve().parent == (PROMETHEUS / "rules").resolve()
+            (tmp_path / "rules" / source.name).write_text(source.read_text())
+
+    output = promtool("check", "config", str(config))
+    backend = next(job for job in load(config)["scrape_configs"] if job["job_name"] == "backend")
+    print("\n" + output)
+    assert "2 rule files found" in output
+    assert backend["dns_sd_configs"][0]["names"] == ["tasks.backend"]

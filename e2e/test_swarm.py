@@ -1,6 +1,7 @@
 """The app on Docker Swarm for real (deploy/swarm/stack.yml): three backend replicas behind
-nginx, rolling updates under load without a failed request, a killed replica replaced, a
-broken image rolled back by itself, data kept across `docker stack rm`, nothing left.
+nginx, each scraped by Prometheus on its own, rolling updates under load without a failed
+request, a killed replica replaced (and seen gone by Prometheus), a broken image rolled
+back by itself, data kept across `docker stack rm`, nothing left.
 The tests run in order on one stack; the figures are printed."""
 
 import time
@@ -51,6 +52,67 @@ def test_three_replicas_share_the_requests_and_migrated_once(swarm: SwarmStack) 
     assert psql(swarm, "SELECT count(*) FROM alembic_version") == "1"
     titles = psql(swarm, "SELECT title FROM tasks ORDER BY id").splitlines()
     assert [title for title in titles if title in DEMO_TITLES] == list(DEMO_TITLES)
+
+
+def backends_up(swarm: SwarmStack) -> dict[str, float]:
+    """Prometheus's `up` of each backend target: address:port -> 1 or 0."""
+    return {
+        sample["metric"]["instance"]: float(sample["value"][1])
+        for sample in swarm.prometheus_query('up{job="backend"}')
+    }
+
+
+def test_prometheus_scrapes_each_replica_and_sees_a_killed_one_go(swarm: SwarmStack) -> None:
+    """Found through Swarm's DNS (tasks.backend), every replica is a target of its own, up;
+    a replica killed stops being up (down, then gone from the DNS answer), and the one
+    Swarm starts in its place is scraped in turn."""
+    replicas = {swarm.address(container): container for container in swarm.backend_containers()}
+    every_replica = {f"{address}:8000" for address in replicas}
+    started = time.monotonic()
+    poll(
+        lambda: backends_up(swarm) == dict.fromkeys(every_replica, 1.0) or None,
+        within=90,
+        what="up == 1 for each backend replica",
+        every=1,
+    )
+    print(f"\nup == 1 for {sorted(every_replica)} after {time.monotonic() - started:.0f} s")
+
+    victim_address, victim = next(iter(replicas.items()))
+    victim_target = f"{victim_address}:8000"
+    seen: list[dict[str, float]] = []
+    killed = time.monotonic()
+    docker("kill", "--signal", "KILL", victim)
+
+    def victim_not_up() -> dict[str, float] | None:
+        up = backends_up(swarm)
+        seen.append(up)
+        return up if up.get(victim_target) != 1.0 else None
+
+    after_kill = poll(victim_not_up, within=60, what=f"{victim_target} no longer up", every=1)
+    down_after = time.monotonic() - killed
+    swarm.wait_replaced(victim, within=120)
+    replacements = {f"{swarm.address(c)}:8000" for c in swarm.backend_containers()}
+
+    def replacements_up() -> dict[str, float] | None:
+        up = backends_up(swarm)
+        seen.append(up)
+        return (
+            up
+            if {target: up.get(target) for target in replacements}
+            == dict.fromkeys(replacements, 1.0)
+            else None
+        )
+
+    poll(replacements_up, within=90, what="the replacement replica scraped", every=1)
+    recovered_after = time.monotonic() - killed
+    reported_down = any(up.get(victim_target) == 0.0 for up in seen)
+    print(
+        f"replica {victim_target} killed: not up in Prometheus after {down_after:.0f} s "
+        f"({'up == 0 reported' if reported_down else 'gone from the DNS answer'}: "
+        f"{after_kill}); every replica up again after {recovered_after:.0f} s"
+    )
+    assert victim_target not in replacements, "the replacement took the victim's address"
+    assert after_kill.get(victim_target) in (0.0, None)
 
 
 def test_a_rolling_update_under_load_fails_no_request(swarm: SwarmStack) -> None:

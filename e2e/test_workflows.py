@@ -3,6 +3,7 @@
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,82 @@ def test_least_privilege_and_no_persisted_credentials(path: Path) -> None:
     for step in steps(path):
         if step.get("uses", "").startswith("actions/checkout@"):
             assert step["with"]["persist-credentials"] is False
+
+
+# actionlint, with shellcheck, run by `make test` over .github/workflows. Each fault below
+# is planted in a copy of a workflow and must fail it, named by actionlint's rule.
+ACTIONLINT = ROOT / ".tools" / "bin" / "actionlint"
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ACTIONLINT), "-oneline", "-no-color", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def by_major_version(text: str) -> str:
+    """The workflow with each action read at the major version its comment names
+    (`owner/action@<commit> # v7.0.1` becomes `owner/action@v7`): actionlint knows the
+    inputs of popular actions by their version tags, never by commit."""
+    return re.sub(r"(uses:\s*[^@\s]+)@[0-9a-f]{40}\s*# v(\d+)\.[\d.]+", r"\1@v\2", text)
+
+
+def test_actionlint_passes_the_workflows() -> None:
+    result = actionlint(*WORKFLOWS)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_passes_the_actions_inputs(tmp_path: Path) -> None:
+    copies = []
+    for path in WORKFLOWS:
+        copy = tmp_path / path.name
+        copy.write_text(by_major_version(path.read_text()))
+        copies.append(copy)
+
+    result = actionlint(*copies)
+
+    assert "@v7\n" in copies[0].read_text() + "\n"  # read by version, not by commit
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("workflow", "text", "broken_text", "rule"),
+    [
+        # A key GitHub does not know (runs_on for runs-on).
+        ("release.yml", "runs-on:", "runs_on:", "syntax-check"),
+        # A runner label that does not exist.
+        ("release.yml", "ubuntu-24.04", "ubuntu-2404", "runner-label"),
+        # A context property that does not exist (github.shaa).
+        ("images.yml", "${{ github.sha }}", "${{ github.shaa }}", "expression"),
+        # An expression left open.
+        ("images.yml", "outputs.tags }}", "outputs.tags", "expression"),
+        # A step output read from a step that does not exist.
+        ("images.yml", "steps.build.outputs", "steps.bulid.outputs", "expression"),
+        # A job waiting for one that does not exist.
+        ("release.yml", "timeout-minutes:", "needs: [build]\n    timeout-minutes:", "job-needs"),
+        # An input the action does not have (checked with the actions read by version).
+        ("release.yml", "persist-credentials:", "persist-credential:", "action"),
+        ("images.yml", "platforms: linux/amd64", "platform: linux/amd64", "action"),
+        # shellcheck: an unquoted variable in a run: script (word splitting, globbing).
+        ("release.yml", '"${GITHUB_REF_NAME}"', "$GITHUB_REF_NAME", "shellcheck"),
+    ],
+)
+def test_actionlint_fails_a_workflow_with_a_planted_fault(
+    workflow: str, text: str, broken_text: str, rule: str, tmp_path: Path
+) -> None:
+    original = (ROOT / ".github" / "workflows" / workflow).read_text()
+    assert text in original  # the fault is really planted
+    broken = tmp_path / workflow
+    broken.write_text(by_major_version(original.replace(text, broken_text, 1)))
+
+    result = actionlint(broken)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    reported = result.stdout.splitlines()
+    assert reported, result.stderr
+    assert all(error.endswith(f"[{rule}]") for error in reported), result.stdout

