@@ -5,6 +5,7 @@ tasks run, which node answered, the rows in PostgreSQL, traffic in the backgroun
 import asyncio
 import json
 import os
+import re
 import secrets
 import subprocess
 import threading
@@ -26,6 +27,17 @@ from swarm_stack import STACK_FILE
 T = TypeVar("T")
 STACK = "tasks"
 DB_LABEL = "tasks-db=true"
+# The app's images, as compose builds them -> their names in the registry.
+APP_IMAGES = {
+    "BACKEND_IMAGE": ("tasks-backend:dev", "backend:dev"),
+    "FRONTEND_IMAGE": ("tasks-frontend:dev", "frontend:dev"),
+}
+# Public images of the services pinned to the node labelled tasks-db=true (node1), where
+# their volumes live. On real machines each node pulls them from Docker Hub; the rig's
+# nodes reach no public registry, and the registry would take long to take them in
+# (PostgreSQL's stand-in is 600 MB to compress): node1 is given them directly. The other
+# public images (Alertmanager's: it may run anywhere) go through the rig's registry.
+PINNED_TO_NODE1 = ("POSTGRES_IMAGE", "PROMETHEUS_IMAGE")
 # Published by nginx on every node (mode: host): the API's port.
 API_PORT = 8000
 
@@ -172,26 +184,46 @@ def timed(check: Callable[[], T | None], *, within: float, what: str) -> float:
 
 @contextmanager
 def cluster_stack(rig: SwarmRig) -> Iterator[tuple[ClusterStack, dict[str, float]]]:
-    """The app's images pushed to the rig's registry, node1 labelled for PostgreSQL's
-    volume, the stack deployed from them; yields it with the seconds each step took."""
+    """The images pushed to the rig's registry (or given to node1), node1 labelled for
+    the volumes, the stack deployed from them; yields it with the seconds each step took."""
     seconds: dict[str, float] = {}
     work = rig.work / "stack"
     work.mkdir()
     password = work / "postgres_password"
     password.write_text(secrets.token_urlsafe(24))
-    postgres = os.environ.get("POSTGRES_IMAGE", "postgres:16.10-bookworm")
+    third_party = {
+        variable: os.environ.get(variable, default)
+        for variable, default in re.findall(
+            r"\$\{([A-Z_]+_IMAGE):-([^}]+)\}", STACK_FILE.read_text()
+        )
+        if variable not in APP_IMAGES
+    }
+    pinned = {variable: third_party.pop(variable) for variable in PINNED_TO_NODE1}
+    pulled_as: dict[str, str] = {}
 
-    started = time.monotonic()
-    # One after the other: the second push finds the layers the first sent (the base
-    # image's) in the registry already, instead of compressing them again at once.
-    backend = rig.push("tasks-backend:dev", "backend:dev")
-    frontend = rig.push("tasks-frontend:dev", "frontend:dev")
-    seconds["push"] = time.monotonic() - started
-    # PostgreSQL's image is not the app's: on real machines it comes from Docker Hub.
-    # The rig's nodes reach no public registry: node1, where it runs, gets it directly.
-    started = time.monotonic()
-    rig.side_load(postgres, rig.nodes[0])
-    seconds["side_load"] = time.monotonic() - started
+    def push_all() -> None:
+        # One after the other: a push finds the layers an earlier one sent (the base
+        # image's) in the registry already, instead of compressing them again at once.
+        started = time.monotonic()
+        for variable, (image, name) in APP_IMAGES.items():
+            pulled_as[variable] = rig.push(image, name).rsplit(":", 1)[0]
+        seconds["push"] = time.monotonic() - started
+        for variable, image in third_party.items():
+            pulled_as[variable] = rig.push(image, f"third-party/{image.rsplit('/', 1)[-1]}")
+        seconds["push_third_party"] = time.monotonic() - started - seconds["push"]
+
+    def side_load() -> None:
+        started = time.monotonic()
+        rig.side_load(list(pinned.values()), rig.nodes[0])
+        seconds["side_load"] = time.monotonic() - started
+
+    # At once: pushing compresses (CPU), loading copies (disk).
+    threads = [threading.Thread(target=push_all), threading.Thread(target=side_load)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {"push_third_party", "side_load"} <= set(seconds), "a push or load failed (above)"
 
     stack = ClusterStack(
         rig=rig,
@@ -200,23 +232,23 @@ def cluster_stack(rig: SwarmRig) -> Iterator[tuple[ClusterStack, dict[str, float
             **os.environ,
             "POSTGRES_PASSWORD_SECRET": str(password),
             "SERVED_BY_HEADER": "true",
-            # The app's images by the names the nodes pull them by: the rig's registry.
-            "BACKEND_IMAGE": backend.rsplit(":", 1)[0],
-            "FRONTEND_IMAGE": frontend.rsplit(":", 1)[0],
+            # The images by the names the nodes know them by: the rig's registry's, and
+            # those node1 was given directly.
+            **pulled_as,
             "VERSION": "dev",
-            "POSTGRES_IMAGE": postgres,
+            **pinned,
         },
     )
     stack.manager().docker("node", "update", "--label-add", DB_LABEL, stack.entry.name)
     started = time.monotonic()
     stack.deploy()
     stack.wait_backends(within=240)
-    # PostgreSQL once, nginx on every node (mode: global).
-    wanted = {"db": 1, "frontend": len(rig.nodes)}
+    # nginx on every node (mode: global), the others once.
+    wanted = {"db": 1, "frontend": len(rig.nodes), "prometheus": 1, "alertmanager": 1}
     poll(
         lambda: all(len(stack.up(service)) == count for service, count in wanted.items()) or None,
         within=120,
-        what="PostgreSQL and every nginx up",
+        what="every service up",
         every=0.5,
     )
     seconds["deploy"] = time.monotonic() - started

@@ -245,15 +245,15 @@ class SwarmRig:
         run("ip", "-n", self.switch, "link", "set", node.name, "down")
         node.kill()
 
-    def side_load(self, image: str, node: Node) -> None:
-        """`image` from this machine's engine straight into `node`'s, without a registry:
-        what a node that had pulled it from a public registry before would hold."""
-        with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
+    def side_load(self, images: list[str], node: Node) -> None:
+        """`images` from this machine's engine straight into `node`'s, without a registry:
+        what a node that had pulled them from a public registry before would hold."""
+        with subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE) as save:
             load = subprocess.run(
                 ["docker", "-H", node.host, "load", "--quiet"],
                 stdin=save.stdout, capture_output=True, timeout=600, check=False,
             )  # fmt: skip
-        assert save.returncode == 0, f"docker save {image} failed"
+        assert save.returncode == 0, f"docker save {' '.join(images)} failed"
         assert load.returncode == 0, load.stderr
 
     # ---- Down --------------------------------------------------------------------------
