@@ -71,6 +71,20 @@ class TrafficLog:
         )
 
 
+def _problem(response: httpx.Response) -> str:
+    """The status and, when the body says, who answered it: the API's own 503 ("The
+    database is unavailable") is not nginx's ("The API is unavailable")."""
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    return (
+        f"{response.status_code} ({detail})"
+        if isinstance(detail, str)
+        else str(response.status_code)
+    )
+
+
 async def _write(
     client: httpx.AsyncClient,
     log: TrafficLog,
@@ -108,7 +122,7 @@ async def _write(
                 # 409: the same key still in progress; 503: unavailable. Anything else
                 # (a 4xx for a valid request, a 500) is a bug, not a fault to ride out.
                 assert response.status_code in (409, 503), response.text
-                problem = str(response.status_code)
+                problem = _problem(response)
             log.failed.append(
                 FailedRequest("POST", problem, started, time.monotonic(), key, first_started)
             )
@@ -133,7 +147,7 @@ async def _read(
                 log.served_by[response.headers.get("x-served-by", "?")] += 1
                 await asyncio.sleep(pause)
                 continue
-            problem = str(response.status_code)
+            problem = _problem(response)
         ended = time.monotonic()
         log.failed.append(FailedRequest("GET", problem, started, ended, f"GET {started}", started))
         await asyncio.sleep(pause)
