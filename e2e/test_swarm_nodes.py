@@ -45,8 +45,8 @@ NOTHING_LOST: dict[str, list[str]] = {
     "unacknowledged": [],
 }
 WRITERS, READERS = 6, 4
-# After a change, the traffic goes on for this many requests more: past nginx's 5 s
-# cache of the backend's addresses, at the rate of these clients.
+# After a change, the traffic goes on for this many requests more: several seconds, past
+# nginx's cache of the backend's addresses, at the rate of these clients.
 AFTERWARDS = 300
 
 
