@@ -3,6 +3,7 @@ a throwaway PostgreSQL, the backend (uvicorn) against it, and the machine's ngin
 the project's nginx.conf serving the built frontend and forwarding /api."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,13 +18,14 @@ from harness.polling import wait_for_http
 from harness.postgres import fresh_database
 from harness.servers import UvicornServer, stop_process
 
-from paths import DIST_DIR, NGINX_TEMPLATE
+from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_TEMPLATE
 
 
 class Nginx:
     """The machine's nginx with the project's config, rendered as the nginx image does."""
 
-    def __init__(self, work_dir: Path, backend_url: str) -> None:
+    def __init__(self, work_dir: Path, backend_url: str, *, body_cap: int | None = None) -> None:
+        """`body_cap` in place of the API's, for tests of what nginx does without it."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise RuntimeError("nginx is not installed (apt-get install nginx)")
@@ -32,7 +34,8 @@ class Nginx:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.status_url = f"http://127.0.0.1:{free_port()}"
-        self.api_url = f"http://127.0.0.1:{free_port()}"
+        self.api_port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.api_port}"
         # A copy of dist/ in the work folder, which nginx's unprivileged workers can read
         # wherever the checkout is (a private home or temporary folder, say).
         html = work_dir / "html"
@@ -43,9 +46,15 @@ class Nginx:
             NGINX_RESOLVER="127.0.0.1",
             NGINX_ROOT=str(html),
             NGINX_STATUS_PORT=self.status_url.rsplit(":", 1)[1],
-            NGINX_API_PORT=self.api_url.rsplit(":", 1)[1],
+            NGINX_API_PORT=str(self.api_port),
         )
         (work_dir / "site.conf").write_text(site)
+        # Beside the main config, where the image has it (/etc/nginx/): the site's relative
+        # `include` finds it there.
+        limits = NGINX_API_LIMITS.read_text()
+        if body_cap is not None:
+            limits = re.sub(r"(client_max_body_size|default) \d+;", rf"\1 {body_cap};", limits)
+        (work_dir / NGINX_API_LIMITS.name).write_text(limits)
         (work_dir / "nginx.conf").write_text(
             _MAIN_CONFIG.format(work=work_dir, user=_worker_user())
         )
@@ -111,13 +120,20 @@ class LocalStack:
 
 
 @contextmanager
+def nginx_work_dir() -> Iterator[Path]:
+    """A temporary folder for nginx's files, which its workers (not root) can reach."""
+    with tempfile.TemporaryDirectory(prefix="tasks-e2e-") as name:
+        work_dir = Path(name)
+        work_dir.chmod(0o755)
+        yield work_dir
+
+
+@contextmanager
 def local_stack(server_url: str | None) -> Iterator[LocalStack]:
     """Start a backend on a fresh database of `server_url` (in memory when None), and nginx
     in front of it; stop both afterwards, also when a test fails."""
     with ExitStack() as stack:
-        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tasks-e2e-")))
-        # nginx's workers (not root) must reach the files below it.
-        work_dir.chmod(0o755)
+        work_dir = stack.enter_context(nginx_work_dir())
         database_url = stack.enter_context(fresh_database(server_url)) if server_url else None
         backend = UvicornServer(database_url=database_url, log=work_dir / "backend.log")
         stack.callback(backend.stop)

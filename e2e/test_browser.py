@@ -13,7 +13,17 @@ from paths import ROOT
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+# The tasks every fresh stack starts with.
 DEMO = ["Apprendre Docker", "Configurer CI/CD"]
+# The API's page when a list asks for no limit (limit's default in its OpenAPI document),
+# and enough tasks beyond the demo ones for three pages.
+PAGE_SIZE = 100
+MANY = 250
+# The app's own request timeout (10 s, frontend/src/api.ts) and a margin: behind compose,
+# nginx first waits for a vanished container's address to time out.
+ERROR_BANNER_WITHIN_MS = 15_000
+# How long a tab in the background is watched for requests it must not make.
+IDLE_TAB_WATCH_MS = 1_000
 
 
 @pytest.fixture
@@ -138,7 +148,7 @@ def test_backend_down_shows_the_error_banner_and_retry_recovers(
     # Within the app's own request timeout (10 s): never an endless spinner. Behind compose,
     # nginx first waits for the vanished container's address to time out.
     banner = page.get_by_role("alert")
-    expect(banner).to_contain_text("Could not load the tasks", timeout=15_000)
+    expect(banner).to_contain_text("Could not load the tasks", timeout=ERROR_BANNER_WITHIN_MS)
     expect(page.get_by_role("status")).to_have_count(0)  # no endless spinner
     screenshot(page, "error-banner-desktop")
     page.set_viewport_size(PHONE)
@@ -164,25 +174,42 @@ def test_html_in_a_title_is_shown_as_text(app: WatchedPage, stack: AppStack) -> 
     app.assert_clean()
 
 
+def test_a_title_at_the_limit_in_emoji_is_typed_and_saved_whole(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    """The title limit counts code points, as the API does, and spaces around a title are
+    trimmed before it is counted: the limit in emoji (two UTF-16 units each) fits."""
+    page = app.page
+    schema = httpx.get(f"{stack.url}/api/openapi.json").json()["components"]["schemas"]
+    title = "🐳" * schema["TaskCreate"]["properties"]["title"]["maxLength"]
+
+    new_task_field(page).press_sequentially(f"  {title}  ")
+    new_task_field(page).press("Enter")
+
+    expect(task_titles(page)).to_have_text([*DEMO, title])
+    assert httpx.get(f"{stack.url}/api/tasks").json()[-1]["title"] == title
+    app.assert_clean()
+
+
 def test_load_more_shows_every_task_in_order_without_duplicates(
     app: WatchedPage, stack: AppStack
 ) -> None:
     page = app.page
     with httpx.Client(base_url=stack.url) as client:
-        for number in range(250):
+        for number in range(MANY):
             client.post("/api/tasks", json={"title": f"Tâche {number:03d}"}).raise_for_status()
     page.reload()
-    expect(task_titles(page)).to_have_count(100)
+    expect(task_titles(page)).to_have_count(PAGE_SIZE)
 
     load_more = page.get_by_role("button", name="Load more")
     load_more.click()
-    expect(task_titles(page)).to_have_count(200)
+    expect(task_titles(page)).to_have_count(2 * PAGE_SIZE)
     load_more.click()
-    expect(task_titles(page)).to_have_count(252)
+    expect(task_titles(page)).to_have_count(len(DEMO) + MANY)
 
     expect(load_more).to_have_count(0)
-    assert task_titles(page).all_inner_texts() == DEMO + [f"Tâche {n:03d}" for n in range(250)]
-    expect(page.get_by_text("252 tasks left")).to_be_visible()
+    assert task_titles(page).all_inner_texts() == DEMO + [f"Tâche {n:03d}" for n in range(MANY)]
+    expect(page.get_by_text(f"{len(DEMO) + MANY} tasks left")).to_be_visible()
     app.assert_clean()
 
 
@@ -280,22 +307,25 @@ def axe_violations(page: Page) -> list[str]:
 def test_toggle_all_and_clear_done_act_on_all_250_tasks(app: WatchedPage, stack: AppStack) -> None:
     page = app.page
     with httpx.Client(base_url=stack.url) as client:
-        for number in range(250):
+        for number in range(MANY):
             client.post("/api/tasks", json={"title": f"Tâche {number:03d}"}).raise_for_status()
     page.reload()
-    expect(page.get_by_text("252 tasks left")).to_be_visible()
-    expect(task_titles(page)).to_have_count(100)  # one page loaded, the totals for all
+    total = len(DEMO) + MANY
+    expect(page.get_by_text(f"{total} tasks left")).to_be_visible()
+    expect(task_titles(page)).to_have_count(PAGE_SIZE)  # one page loaded, the totals for all
 
     page.get_by_role("checkbox", name="Mark all as done").check()
     expect(page.get_by_text("0 tasks left")).to_be_visible()
     expect(page.get_by_role("checkbox", name="Mark all as not done")).to_be_checked()
     summary = httpx.get(f"{stack.url}/api/tasks/summary").json()
-    assert summary == {"total": 252, "done": 252, "open": 0}
+    assert summary == {"total": total, "done": total, "open": 0}
 
-    page.get_by_role("button", name="Clear done").click()  # asks first: 152 not shown
+    page.get_by_role("button", name="Clear done").click()  # asks first: some not shown
 
     expect(page.get_by_text("No tasks yet. Add one above.")).to_be_visible()
-    assert app.dialogs == ["Delete all 252 done tasks? 152 of them are not shown here."]
+    assert app.dialogs == [
+        f"Delete all {total} done tasks? {total - PAGE_SIZE} of them are not shown here."
+    ]
     assert httpx.get(f"{stack.url}/api/tasks/summary").json()["total"] == 0
     app.assert_clean()
 
@@ -315,7 +345,7 @@ def test_two_tabs_stay_coherent_without_polling(
     new_task_field(first).press("Enter")
     first.get_by_role("checkbox", name='Mark "Apprendre Docker" as done').check()
     expect(first.get_by_text("2 tasks left")).to_be_visible()
-    second.wait_for_timeout(1000)
+    second.wait_for_timeout(IDLE_TAB_WATCH_MS)
     idle_requests = list(requests)  # the hidden tab asks nothing by itself
     second.bring_to_front()
     second.evaluate("window.dispatchEvent(new Event('focus'))")

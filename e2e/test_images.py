@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.polling import wait_for_http
 from packaging.requirements import Requirement
 
 from docker_builds import buildkit_env, stand_in_build_args
@@ -167,6 +169,92 @@ def test_dockerignore_keeps_decoys_out_of_the_image(
     ).stdout
 
     assert listing.split() == []
+
+
+# A seccomp profile that refuses IPv6 sockets as a kernel without IPv6 does (EAFNOSUPPORT,
+# errno 97) and allows every other system call: a host where IPv6 is disabled.
+NO_IPV6_SECCOMP = {
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+        {
+            "names": ["socket"],
+            "action": "SCMP_ACT_ERRNO",
+            "errnoRet": 97,
+            "args": [{"index": 0, "value": socket.AF_INET6, "op": "SCMP_CMP_EQ"}],
+        }
+    ],
+}
+# /proc/net/tcp and tcp6: a listening socket's state, and nginx's two ports in hex.
+TCP_LISTEN = "0A"
+NGINX_PORTS = {"1F90": 8080, "1F40": 8000}
+
+
+@pytest.fixture(scope="module")
+def frontend_image() -> Iterator[str]:
+    """The frontend image, built from this checkout (the same layers as the other image
+    tests'), removed afterwards."""
+    tag = "tasks-ipv6-test-frontend:latest-test"
+    docker_build(ROOT / "frontend", tag)
+    yield tag
+    subprocess.run(["docker", "rmi", "--force", tag], capture_output=True, check=False)
+
+
+def listening_ports(container: str, table: str) -> set[int]:
+    """nginx's ports with a listening socket in /proc/net/`table` (tcp: IPv4, tcp6: IPv6)."""
+    lines = subprocess.run(
+        ["docker", "exec", container, "cat", f"/proc/net/{table}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()[1:]
+    ports = set()
+    for line in lines:
+        local, state = line.split()[1], line.split()[3]
+        port = local.rsplit(":", 1)[1]
+        if state == TCP_LISTEN and port in NGINX_PORTS:
+            ports.add(NGINX_PORTS[port])
+    return ports
+
+
+@pytest.mark.parametrize("host_has_ipv6", [True, False])
+def test_frontend_listens_on_ipv6_only_where_the_host_has_it(
+    frontend_image: str, host_has_ipv6: bool, tmp_path: Path
+) -> None:
+    """Given the frontend image run as compose runs it (read-only, conf.d and /tmp in
+    memory), on a host with IPv6 or one whose IPv6 sockets fail, when it starts, then it
+    serves on IPv4 in both cases, and on IPv6 too where the host has it."""
+    profile = tmp_path / "no-ipv6.json"
+    profile.write_text(json.dumps(NO_IPV6_SECCOMP))
+    seccomp = [] if host_has_ipv6 else ["--security-opt", f"seccomp={profile}"]
+    container = f"tasks-ipv6-test-{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        ["docker", "run", "--detach", "--name", container, "--read-only",
+         "--tmpfs", "/tmp:uid=101,gid=101", "--tmpfs", "/etc/nginx/conf.d:uid=101,gid=101",
+         "--cap-drop", "ALL", "--security-opt", "no-new-privileges", *seccomp,
+         "--publish", "127.0.0.1::8080", frontend_image],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    try:
+        published = subprocess.run(
+            ["docker", "port", container, "8080/tcp"], check=True, capture_output=True, text=True
+        ).stdout.split()[0]
+        wait_for_http(f"http://{published}/healthz", within=30)
+        logs = subprocess.run(
+            ["docker", "logs", container], check=True, capture_output=True, text=True
+        )
+        ipv4, ipv6 = listening_ports(container, "tcp"), listening_ports(container, "tcp6")
+    finally:
+        subprocess.run(["docker", "rm", "--force", container], capture_output=True, check=False)
+
+    output = logs.stdout + logs.stderr
+    print(f"\nIPv6 {'available' if host_has_ipv6 else 'refused'}: IPv4 {ipv4}, IPv6 {ipv6}")
+    assert ipv4 == {8080, 8000}
+    if host_has_ipv6:
+        assert ipv6 == {8080, 8000}
+        assert "IPv6 available" in output
+    else:
+        assert ipv6 == set()
+        assert "IPv6 not available here" in output
 
 
 # ---- The images as released: their SBOMs, their secret scan -------------------------------

@@ -2,13 +2,15 @@
 a running backend."""
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from local_stack import LocalStack
+from local_stack import LocalStack, Nginx, nginx_work_dir
 from paths import DIST_DIR
+from tcp_forwarder import TcpForwarder
 
 ASSETS = sorted(path.name for path in (DIST_DIR / "assets").glob("*.js"))
 
@@ -100,14 +102,108 @@ def test_api_docs_are_reachable_through_the_proxy(http: httpx.Client) -> None:
     assert "/api/tasks" in http.get("/api/openapi.json").json()["paths"]
 
 
-def test_bodies_over_the_limits_get_json_413(http: httpx.Client) -> None:
-    over_api_limit = http.post("/api/tasks", json={"title": "x" * 70_000})
-    over_nginx_limit = http.post("/api/tasks", json={"title": "x" * 200_000})
+def api_body_cap(http: httpx.Client) -> int:
+    """The API's cap on request bodies, in bytes, as its OpenAPI document states it."""
+    return int(http.get("/api/openapi.json").json()["x-max-body-bytes"])
 
-    for response in (over_api_limit, over_nginx_limit):
-        assert response.status_code == 413
-        assert response.headers["content-type"] == "application/json"
-        assert "detail" in response.json()
+
+def create_body(size: int) -> bytes:
+    """A task-creating JSON body of exactly `size` bytes: a short title, padded with the
+    whitespace JSON allows between tokens."""
+    head, tail = b'{"title":"pad"', b"}"
+    return head + b" " * (size - len(head) - len(tail)) + tail
+
+
+def in_chunks(body: bytes, size: int = 16_384) -> Iterator[bytes]:
+    """`body` sent with Transfer-Encoding: chunked, so that no length is declared first."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def post_task(client: httpx.Client, body: bytes, transfer: str) -> httpx.Response:
+    """POST /api/tasks with `body`, its length declared ("plain") or not ("chunked")."""
+    return client.post(
+        "/api/tasks",
+        content=in_chunks(body) if transfer == "chunked" else body,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def answered_by(response: httpx.Response) -> str:
+    """The backend tags every answer with X-Request-ID; nginx's own answers have none."""
+    return "backend" if "x-request-id" in response.headers else "nginx"
+
+
+def tally(client: httpx.Client, body: bytes, transfer: str) -> Counter[tuple[int, str, str]]:
+    """200 tries of `body`: how many got each (status, who answered, answer)."""
+    answers: Counter[tuple[int, str, str]] = Counter()
+    for _ in range(200):
+        response = post_task(client, body, transfer)
+        answers[response.status_code, answered_by(response), response.text] += 1
+    print(f"\n{len(body)} bytes, {transfer}: {dict(answers)}")
+    return answers
+
+
+def too_large(cap: int) -> str:
+    """The API's 413 for a body over `cap` bytes, which nginx's own repeats."""
+    return f'{{"detail":"Request body is larger than {cap} bytes"}}'
+
+
+@pytest.mark.parametrize("transfer", ["plain", "chunked"])
+@pytest.mark.parametrize("size", [70_000, 125_000])
+def test_bodies_over_the_api_cap_get_nginx_json_413_every_time(
+    http: httpx.Client, size: int, transfer: str
+) -> None:
+    """Given bodies over the API's cap, sent 200 times with a declared length or chunked,
+    when they reach nginx, then every one gets nginx's JSON 413, never the backend: never
+    a 503 "retry later" for something that can never succeed."""
+    cap = api_body_cap(http)
+
+    answers = tally(http, create_body(size), transfer)
+
+    assert answers == {(413, "nginx", too_large(cap)): 200}
+
+
+@pytest.fixture
+def nginx_over_the_api_cap(shared_stack: LocalStack, http: httpx.Client) -> Iterator[Nginx]:
+    """A second nginx with the project's config in front of the same backend, its own body
+    cap raised to 4 times the API's: bodies over the API's cap reach the backend, which
+    answers 413 early, from the declared length, without reading them."""
+    with nginx_work_dir() as work_dir:
+        nginx = Nginx(work_dir, shared_stack.backend.url, body_cap=4 * api_body_cap(http))
+        nginx.start()
+        try:
+            yield nginx
+        finally:
+            nginx.stop()
+
+
+@pytest.mark.parametrize("transfer", ["plain", "chunked"])
+def test_an_early_answer_from_the_api_reaches_the_client_every_time(
+    nginx_over_the_api_cap: Nginx, http: httpx.Client, transfer: str
+) -> None:
+    """Given the backend answering before it has read the body nginx is still sending,
+    when that happens 200 times, then the client gets the backend's answer every time:
+    nginx never turns it into its 503 "unavailable, retry later"."""
+    cap = api_body_cap(http)
+    with httpx.Client(base_url=nginx_over_the_api_cap.url, timeout=10) as client:
+        answers = tally(client, create_body(70_000), transfer)
+
+    assert answers == {(413, "backend", too_large(cap)): 200}
+
+
+@pytest.mark.parametrize("transfer", ["plain", "chunked"])
+def test_nginx_cap_is_the_apis_to_the_byte(http: httpx.Client, transfer: str) -> None:
+    """Given the cap the API publishes, a body of exactly that size goes through nginx to
+    the API (which creates the task), and one byte more is refused by nginx."""
+    cap = api_body_cap(http)
+
+    at_cap = post_task(http, create_body(cap), transfer)
+    over_cap = post_task(http, create_body(cap + 1), transfer)
+
+    assert at_cap.status_code == 201, at_cap.text
+    assert at_cap.json()["title"] == "pad"
+    assert (over_cap.status_code, answered_by(over_cap)) == (413, "nginx")
 
 
 def test_health_location_answers_without_the_backend(http: httpx.Client) -> None:
@@ -169,3 +265,35 @@ def test_the_api_port_serves_the_api_and_nothing_else(shared_stack: LocalStack) 
         assert tasks.json()[0]["title"] == "Apprendre Docker"
         for path in ("/", "/index.html", f"/assets/{ASSETS[0]}", "/metrics", "/healthz"):
             assert api.get(path).status_code == 404, path
+
+
+# Every redirect a client can get through nginx: nginx's own (a location's path without its
+# trailing slash, on either listener, with or without a query), and the backend's (a path
+# with a trailing slash), which nginx passes on.
+REDIRECTS = [
+    ("app", "/api", "/api/"),
+    ("app", "/api?done=true", "/api/?done=true"),
+    ("api", "/api", "/api/"),
+    ("api", "/api?limit=5", "/api/?limit=5"),
+    ("app", "/api/tasks/", "/api/tasks"),
+    ("api", "/api/docs/", "/api/docs"),
+]
+
+
+@pytest.mark.parametrize(("listener", "path", "location"), REDIRECTS)
+def test_redirects_keep_the_clients_scheme_host_and_port(
+    shared_stack: LocalStack, listener: str, path: str, location: str
+) -> None:
+    """Given nginx reached through another port than it listens on (as compose publishes
+    80 -> 8080) and under another name, when a request is redirected, then the Location is
+    a path alone, and following it stays on the port the client used."""
+    port = shared_stack.nginx.port if listener == "app" else shared_stack.nginx.api_port
+    with TcpForwarder(port) as forwarder, httpx.Client(base_url=forwarder.url) as client:
+        redirected = client.get(path, headers={"Host": "tasks.example.com"})
+        followed = client.get(path, follow_redirects=True)
+
+    assert redirected.is_redirect, redirected.status_code
+    assert redirected.headers["location"] == location
+    assert followed.history, "followed without a redirect"
+    assert followed.url.port == forwarder.port
+    assert "x-request-id" in followed.headers  # the backend answered, through nginx

@@ -181,6 +181,10 @@ def an_sbom_of_the_backend(output: str, box: Sandbox) -> None:
     assert {"fastapi", "uvicorn"} <= names
 
 
+def nginx_says_which_ip_versions_it_listens_on(output: str, box: Sandbox) -> None:
+    assert "IPv6" in output
+
+
 def exits_zero(output: str, box: Sandbox) -> None:
     """Nothing more to check than that every command succeeded (make doctor's all-clear)."""
 
@@ -194,6 +198,7 @@ PROMISES: dict[str, Callable[[str, Sandbox], None]] = {
     "## Retrying a create safely: `Idempotency-Key`": created_once,
     "## Several backends behind nginx, with compose": answered_by_three_replicas,
     "# Monitoring": prometheus_ready,
+    "### What the frontend image adds to nginx": nginx_says_which_ip_versions_it_listens_on,
     "## Run the scans yourself": exits_zero,
     "## The images' SBOMs": an_sbom_of_the_backend,
 }

@@ -24,6 +24,7 @@ from app.middleware import (
     RequestLogMiddleware,
     ServedByMiddleware,
 )
+from app.openapi import publish_body_limit
 from app.routes import API_PREFIX, routers
 from app.routes.plain import PlainCreateRoute, PlainListRoute
 from app.routes.tasks import router as tasks_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    publish_body_limit(app, MAX_BODY_BYTES)  # for clients, and nginx's cap (scripts/api-types)
     app.add_middleware(HeadAsGetMiddleware)
     if settings.metrics_enabled:
         # Not under /api: the frontend's nginx forwards /api only (see frontend/nginx.conf).

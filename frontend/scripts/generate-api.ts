@@ -1,25 +1,68 @@
-// Writes src/generated/api.ts from the backend's OpenAPI document, so that the frontend's
-// types and limits come from the API itself. Run through scripts/api-types at the root:
+// Writes, from the backend's OpenAPI document, what the frontend image shares with the API:
+//   src/generated/api.ts       the API's types and the limits the web app checks
+//   nginx/api-limits.conf      the body cap nginx enforces in front of the API
+// so that neither can disagree with the API. Run through scripts/api-types at the root:
 //   scripts/api-types           regenerate after changing the API
-//   scripts/api-types --check   fail if the committed file is out of date (make test does)
-//   bun scripts/generate-api.ts OPENAPI_JSON OUTPUT_TS
+//   scripts/api-types --check   fail if a committed file is out of date (make test does)
+//   bun scripts/generate-api.ts OPENAPI_JSON OUTPUT_TS OUTPUT_NGINX_CONF
 import { readFileSync, writeFileSync } from "node:fs";
 import openapiTS, { astToString } from "openapi-typescript";
 
-type Schema = { properties?: Record<string, { maxLength?: number }> };
+type Schema = { maxLength?: number; default?: number; maximum?: number };
+type Parameter = { name: string; in: string; schema?: Schema };
+type Spec = {
+  "x-max-body-bytes"?: number;
+  paths: Record<string, Record<string, { parameters?: Parameter[] }>>;
+  components: { schemas: Record<string, { properties?: Record<string, Schema> }> };
+};
 
-const [specPath, outputPath] = process.argv.slice(2);
-if (!specPath || !outputPath) throw new Error("usage: generate-api.ts OPENAPI_JSON OUTPUT_TS");
+const [specPath, typesPath, nginxPath] = process.argv.slice(2);
+if (!specPath || !typesPath || !nginxPath) {
+  throw new Error("usage: generate-api.ts OPENAPI_JSON OUTPUT_TS OUTPUT_NGINX_CONF");
+}
 
-const spec = JSON.parse(readFileSync(specPath, "utf8"));
-const types = astToString(await openapiTS(spec));
-const taskCreate: Schema = spec.components.schemas.TaskCreate;
-const titleMaxLength = taskCreate.properties?.title?.maxLength;
-if (typeof titleMaxLength !== "number") throw new Error("TaskCreate.title has no maxLength");
+const document = JSON.parse(readFileSync(specPath, "utf8"));
+const spec: Spec = document;
+
+/** `value`, which the document must have: a missing limit is a broken contract, not 0. */
+function required(value: number | undefined, where: string): number {
+  if (typeof value !== "number") throw new Error(`the OpenAPI document has no ${where}`);
+  return value;
+}
+
+const titleMaxLength = required(
+  spec.components.schemas.TaskCreate?.properties?.title?.maxLength,
+  "TaskCreate.title.maxLength",
+);
+const limit = spec.paths["/api/tasks"]?.get?.parameters?.find(
+  (parameter) => parameter.in === "query" && parameter.name === "limit",
+)?.schema;
+const pageSize = required(limit?.default, "default for GET /api/tasks?limit");
+const maxPageSize = required(limit?.maximum, "maximum for GET /api/tasks?limit");
+const maxBodyBytes = required(spec["x-max-body-bytes"], "x-max-body-bytes");
+
+const types = astToString(await openapiTS(document));
+writeFileSync(
+  typesPath,
+  `// Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n\n${types}\n` +
+    `/** The longest task title the API accepts, in Unicode code points (TaskCreate.title.maxLength). */\n` +
+    `export const TITLE_MAX_LENGTH = ${titleMaxLength};\n` +
+    `/** Tasks per page when a list asks for no limit (GET /api/tasks?limit, its default). */\n` +
+    `export const PAGE_SIZE = ${pageSize};\n` +
+    `/** The largest page the API gives (GET /api/tasks?limit, its maximum). */\n` +
+    `export const MAX_PAGE_SIZE = ${maxPageSize};\n`,
+);
 
 writeFileSync(
-  outputPath,
-  `// Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n\n${types}\n` +
-    `/** The longest task title the API accepts (TaskCreate.title.maxLength). */\n` +
-    `export const TITLE_MAX_LENGTH = ${titleMaxLength};\n`,
+  nginxPath,
+  `# Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n` +
+    `# Included by nginx.conf at http level. The API reads request bodies up to\n` +
+    `# x-max-body-bytes; nginx refuses larger ones itself, with the API's JSON 413, so that\n` +
+    `# they never reach the backend. Both caps count bytes and refuse what is over: one number.\n` +
+    `client_max_body_size ${maxBodyBytes};\n` +
+    `# The same number for the 413's message (nginx has no global constants: a map with a\n` +
+    `# default only is the usual stand-in).\n` +
+    `map $request_method $tasks_max_body_bytes {\n` +
+    `    default ${maxBodyBytes};\n` +
+    `}\n`,
 );

@@ -1,24 +1,9 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { App } from "./App";
+import { TITLE_MAX_LENGTH } from "./generated/api";
 import { MockApi } from "./test/mockApi";
-
-async function renderApp() {
-  const user = userEvent.setup();
-  render(<App />);
-  await screen.findByRole("list", { name: "Tasks" });
-  return user;
-}
-
-function titles(): string[] {
-  const list = screen.queryByRole("list", { name: "Tasks" });
-  if (!list) return [];
-  return within(list)
-    .queryAllByRole("listitem")
-    .map((item) => item.textContent?.replace(/[✎✕]/g, "").trim() ?? "");
-}
-
-const newTaskField = () => screen.getByRole("textbox", { name: "New task" });
+import { newTaskField, renderApp, titles } from "./test/render";
 
 describe("first visit", () => {
   it("shows loading, then the demo tasks, the counter and where data lives", async () => {
@@ -152,6 +137,81 @@ describe("adding a task", () => {
   });
 });
 
+describe("title rule: trimmed first, then 1 to TITLE_MAX_LENGTH code points, as the API", () => {
+  const whale = "🐳"; // one code point, two UTF-16 units
+
+  it(`adds a title of ${TITLE_MAX_LENGTH} emoji`, async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+
+    await user.type(newTaskField(), `${whale.repeat(TITLE_MAX_LENGTH)}{Enter}`);
+
+    await waitFor(() => expect(titles()).toContain(whale.repeat(TITLE_MAX_LENGTH)));
+    expect(api.tasks.at(-1)?.title).toBe(whale.repeat(TITLE_MAX_LENGTH));
+  });
+
+  it(`adds ${TITLE_MAX_LENGTH} characters between spaces: trimmed, then counted`, async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+    const title = "b".repeat(TITLE_MAX_LENGTH);
+
+    await user.type(newTaskField(), `  ${title}\u00a0\u3000{Enter}`);
+
+    await waitFor(() => expect(titles()).toContain(title));
+    expect(api.requests.filter((r) => r.method === "POST")).toMatchObject([{ body: { title } }]);
+  });
+
+  it("trims Unicode's White_Space, not JavaScript's: U+0085 goes, U+FEFF stays", async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+
+    await user.type(newTaskField(), "\u0085\ufeffcafé\u0085{Enter}");
+
+    await waitFor(() => expect(api.tasks).toHaveLength(3));
+    expect(api.requests.filter((r) => r.method === "POST")).toMatchObject([
+      { body: { title: "\ufeffcafé" } },
+    ]);
+  });
+
+  it("refuses a title over the limit, says so, and sends nothing", async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+    const before = api.requests.length;
+
+    await user.type(newTaskField(), `${whale.repeat(TITLE_MAX_LENGTH + 1)}{Enter}`);
+
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      `A title has at most ${TITLE_MAX_LENGTH} characters; this one has ${TITLE_MAX_LENGTH + 1}.`,
+    );
+    expect(newTaskField()).toHaveValue(whale.repeat(TITLE_MAX_LENGTH + 1));
+    expect(api.requests).toHaveLength(before);
+  });
+
+  it(`renames to ${TITLE_MAX_LENGTH} emoji`, async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("button", { name: 'Edit "Configurer CI/CD"' }));
+    await user.keyboard(`{Control>}a{/Control}${whale.repeat(TITLE_MAX_LENGTH)}{Enter}`);
+
+    await waitFor(() => expect(api.tasks[1]?.title).toBe(whale.repeat(TITLE_MAX_LENGTH)));
+  });
+
+  it("keeps a rename over the limit open, says why, and sends nothing", async () => {
+    const api = new MockApi();
+    const user = await renderApp();
+
+    await user.click(screen.getByRole("button", { name: 'Edit "Configurer CI/CD"' }));
+    await user.keyboard(`{Control>}a{/Control}${"b".repeat(TITLE_MAX_LENGTH + 1)}{Enter}`);
+
+    const field = screen.getByRole("textbox", { name: 'Edit title of "Configurer CI/CD"' });
+    expect(field).toHaveValue("b".repeat(TITLE_MAX_LENGTH + 1));
+    expect(field).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByRole("alert")).toHaveTextContent(`at most ${TITLE_MAX_LENGTH} characters`);
+    expect(api.requests.some((request) => request.method === "PATCH")).toBe(false);
+  });
+});
+
 describe("changing a task", () => {
   it("toggles done and updates the counter", async () => {
     const api = new MockApi();
@@ -273,6 +333,24 @@ describe("deleting", () => {
     expect(titles()).toEqual(["Apprendre Docker"]);
     await waitFor(() => expect(api.tasks.map((task) => task.id)).toEqual([1]));
     expect(screen.getByRole("button", { name: "Clear done" })).toBeDisabled();
+  });
+});
+
+describe("clearing fails", () => {
+  it("puts the done tasks back, with their count, and says so", async () => {
+    const api = new MockApi();
+    api.tasks[1] = { id: 2, title: "Configurer CI/CD", done: true };
+    const user = await renderApp();
+    api.failNext("DELETE", 503);
+
+    await user.click(screen.getByRole("button", { name: "Clear done" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not clear the done tasks, they are kept",
+    );
+    expect(titles()).toEqual(["Apprendre Docker", "Configurer CI/CD"]);
+    expect(screen.getByText("1 task left")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Clear done" })).toBeEnabled();
   });
 });
 

@@ -1,7 +1,7 @@
 // The backend's API, typed. Every call goes to /api on this origin: the Vite dev server
 // or nginx forwards it to the backend.
 
-import type { components } from "./generated/api";
+import { type components, PAGE_SIZE } from "./generated/api";
 
 // The API's shapes, generated from its OpenAPI document (scripts/api-types).
 type Schemas = components["schemas"];
@@ -11,7 +11,7 @@ export type Storage = Schemas["Readiness"]["storage"];
 export type Summary = Schemas["TaskSummary"];
 export type TaskPage = { tasks: Task[]; next: string | null };
 
-export const PAGE_SIZE = 100;
+// The API's default page size, from its OpenAPI document (scripts/api-types), said outright.
 export const FIRST_PAGE = `/api/tasks?limit=${PAGE_SIZE}`;
 // A request that takes longer than this fails visibly instead of spinning forever.
 const TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 import { type FormEvent, useId, useState } from "react";
-import { TITLE_MAX_LENGTH } from "../generated/api";
+import { titleProblem, trimTitle } from "../title";
 
 type Props = { onAdd: (title: string) => Promise<boolean> };
 
@@ -13,9 +13,10 @@ export function NewTaskForm({ onAdd }: Props) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const trimmed = title.trim();
-    if (!trimmed) {
-      setProblem("Write a title first: a task cannot be empty.");
+    const trimmed = trimTitle(title);
+    const problem = titleProblem(trimmed);
+    if (problem) {
+      setProblem(problem);
       return;
     }
     setProblem(null);
@@ -38,7 +39,6 @@ export function NewTaskForm({ onAdd }: Props) {
           if (problem) setProblem(null);
         }}
         placeholder="What needs to be done?"
-        maxLength={TITLE_MAX_LENGTH}
         autoComplete="off"
         aria-invalid={problem !== null}
         aria-describedby={problem ? problemId : undefined}

@@ -1,6 +1,6 @@
-import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import type { Task } from "../api";
-import { TITLE_MAX_LENGTH } from "../generated/api";
+import { titleProblem, trimTitle } from "../title";
 
 type Props = {
   task: Task;
@@ -13,6 +13,8 @@ type Props = {
 export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(task.title);
+  const [problem, setProblem] = useState<string | null>(null);
+  const problemId = useId();
   const input = useRef<HTMLInputElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const wasEditing = useRef(false);
@@ -30,6 +32,7 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
   function startEditing() {
     editOpen.current = true;
     setDraft(task.title);
+    setProblem(null);
     setEditing(true);
   }
 
@@ -40,8 +43,14 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
 
   function finishEditing() {
     if (!editOpen.current) return;
+    const title = trimTitle(draft);
+    // Too long: the edit stays open, nothing typed is lost. Empty: asks to delete, below.
+    const tooLong = title ? titleProblem(title) : null;
+    if (tooLong) {
+      setProblem(tooLong);
+      return;
+    }
     editOpen.current = false;
-    const title = draft.trim();
     if (!title) {
       if (window.confirm(`Delete "${task.title}"? Its title is now empty.`)) {
         onDelete(task);
@@ -71,12 +80,21 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
           ref={input}
           className="edit"
           value={draft}
-          maxLength={TITLE_MAX_LENGTH}
           aria-label={`Edit title of "${task.title}"`}
-          onChange={(event) => setDraft(event.target.value)}
+          aria-invalid={problem !== null}
+          aria-describedby={problem ? problemId : undefined}
+          onChange={(event) => {
+            setDraft(event.target.value);
+            if (problem) setProblem(null);
+          }}
           onKeyDown={onKeyDown}
           onBlur={finishEditing}
         />
+        {problem && (
+          <p id={problemId} className="field-problem" role="alert">
+            {problem}
+          </p>
+        )}
       </li>
     );
   }

@@ -731,5 +731,9 @@ export interface operations {
     };
 }
 
-/** The longest task title the API accepts (TaskCreate.title.maxLength). */
+/** The longest task title the API accepts, in Unicode code points (TaskCreate.title.maxLength). */
 export const TITLE_MAX_LENGTH = 200;
+/** Tasks per page when a list asks for no limit (GET /api/tasks?limit, its default). */
+export const PAGE_SIZE = 100;
+/** The largest page the API gives (GET /api/tasks?limit, its maximum). */
+export const MAX_PAGE_SIZE = 1000;

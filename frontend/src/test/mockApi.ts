@@ -5,10 +5,22 @@
 import { HttpResponse, http, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
 import type { Task } from "../api";
+import { TITLE_MAX_LENGTH } from "../generated/api";
+import { titleLength, trimTitle } from "../title";
 
 // "lost answer": the server does the work, then the connection drops before the answer.
 type Failure = { method: string; status: number | "network" | "lost answer" };
 type Body = { title?: string; done?: boolean };
+
+/** An answer held on its way to the app (see MockApi.hold). */
+export type HeldAnswer = {
+  /** The request's path and query, as the app sent it. */
+  url: string;
+  /** Settles once the request has reached the server and its answer is computed. */
+  arrived: Promise<void>;
+  /** Lets the answer go on to the app. */
+  release: () => void;
+};
 
 /** Started once for the whole test run (src/test/setup.ts). */
 export const server = setupServer();
@@ -24,6 +36,8 @@ export class MockApi {
   requests: { method: string; url: string; body: unknown; key: string | null }[] = [];
   private lastId = 2;
   private failures: Failure[] = [];
+  private holds: { method: string; url: string; arrive: () => void; released: Promise<void> }[] =
+    [];
   /** Idempotency-Key -> the task it created, as the server replays it. */
   private createdByKey = new Map<string, Task>();
 
@@ -36,6 +50,21 @@ export class MockApi {
       this.tasks.push({ id: ++this.lastId, title: `Task ${n + 1}`, done: false });
   }
 
+  /** The next `method` request to `url` (path and query) is answered when it arrives, from
+   * the tasks as they are then, but the answer is held until `release()`: a slow network. */
+  hold(method: string, url: string): HeldAnswer {
+    let arrive = () => {};
+    let release = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ method, url, arrive, released });
+    return { url, arrived, release };
+  }
+
   /** The next request with this method fails with `status`, or cannot reach the server. */
   failNext(method: string, status: Failure["status"]): void {
     this.failures.push({ method, status });
@@ -43,6 +72,19 @@ export class MockApi {
 
   private async answer(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    const response = await this.answerNow(request, url);
+    const held = this.holds.findIndex(
+      (hold) => hold.method === request.method && hold.url === url.pathname + url.search,
+    );
+    if (held >= 0) {
+      const [hold] = this.holds.splice(held, 1);
+      hold?.arrive();
+      await hold?.released;
+    }
+    return response;
+  }
+
+  private async answerNow(request: Request, url: URL): Promise<Response> {
     const text = await request.text();
     const body: Body | undefined = text ? JSON.parse(text) : undefined;
     const key = request.headers.get("Idempotency-Key");
@@ -89,10 +131,17 @@ export class MockApi {
       this.tasks = this.tasks.map((task) => ({ ...task, done: Boolean(body.done) }));
       return json({ updated: changing.length });
     }
+    const title = body.title === undefined ? undefined : trimTitle(String(body.title));
+    if (
+      title !== undefined &&
+      !(titleLength(title) >= 1 && titleLength(title) <= TITLE_MAX_LENGTH)
+    ) {
+      return json({ detail: [{ msg: `Title must be 1 to ${TITLE_MAX_LENGTH} characters` }] }, 422);
+    }
     if (url.pathname === "/api/tasks" && method === "POST") {
       const replayed = key ? this.createdByKey.get(key) : undefined;
       if (replayed) return json(replayed, 201, { "Idempotent-Replayed": "true" });
-      const task = { id: ++this.lastId, title: String(body.title).trim(), done: false };
+      const task = { id: ++this.lastId, title: title ?? "", done: false };
       this.tasks.push(task);
       if (key) this.createdByKey.set(key, task);
       return json(task, 201);
@@ -102,7 +151,7 @@ export class MockApi {
     const task = this.tasks[index];
     if (!task) return json({ detail: `Task ${id} not found` }, 404);
     if (method === "PATCH") {
-      const updated = { ...task, ...body };
+      const updated = { ...task, ...body, ...(title === undefined ? {} : { title }) };
       this.tasks[index] = updated;
       return json(updated);
     }

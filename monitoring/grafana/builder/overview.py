@@ -65,18 +65,19 @@ def build() -> Dashboard:
         .with_panel(
             stat(
                 "Requests per second",
-                "Requests answered per second, every route and replica together (5 minutes).",
+                "The API's requests answered per second, every API route and replica "
+                "together, health checks and scrapes left out (5 minutes).",
                 "reqps",
-                "job:http_requests:rate5m",
+                "api:http_requests:rate5m",
             )
         )
         .with_panel(
             stat(
                 "Server errors (5xx)",
-                "Share of requests answered with a 5xx over 5 minutes; the HighErrorRatio "
-                "alert fires above 5%.",
+                "Share of the API's requests answered with a 5xx over 5 minutes (health "
+                "checks and scrapes left out); the HighErrorRatio alert fires above 5%.",
                 "percentunit",
-                "job:http_requests_5xx:ratio_rate5m",
+                "api:http_requests_5xx:ratio_rate5m",
                 red_above=0.05,
             )
         )
