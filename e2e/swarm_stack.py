@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from harness.network import free_port
 from harness.polling import poll, wait_for_http
 
@@ -231,6 +233,10 @@ def swarm_stack() -> Iterator[SwarmStack]:
                 "FRONTEND_PORT": str(free_port()),
                 "BACKEND_PORT": str(api_port),
                 "SERVED_BY_HEADER": "true",
+                # The images compose built on this machine, in place of the published ones.
+                "BACKEND_IMAGE": "tasks-backend",
+                "FRONTEND_IMAGE": "tasks-frontend",
+                "VERSION": "dev",
             },
             api_url=f"http://127.0.0.1:{api_port}",
             work=work,
@@ -281,3 +287,15 @@ def locust(
     if totals["failures"]:
         failures = (csv.parent / f"{csv.name}_failures.csv").read_text()
         print(failures[-2000:])
+
+
+def answered_by(api_url: str, requests: int = 300) -> Counter[str]:
+    """`requests` GETs of the task list through nginx: how many each replica answered
+    (X-Served-By: its container's hostname)."""
+    answered: Counter[str] = Counter()
+    with httpx.Client(base_url=api_url, timeout=10) as client:
+        for _ in range(requests):
+            response = client.get("/api/tasks")
+            assert response.status_code == 200
+            answered[response.headers["x-served-by"]] += 1
+    return answered

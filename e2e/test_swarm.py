@@ -5,7 +5,6 @@ back by itself, data kept across `docker stack rm`, nothing left.
 The tests run in order on one stack; the figures are printed."""
 
 import time
-from collections import Counter
 from collections.abc import Iterator
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 from harness.polling import poll
 
 from compose_stack import build_images
-from swarm_stack import SwarmStack, docker, locust, swarm_stack
+from swarm_stack import SwarmStack, answered_by, docker, locust, swarm_stack
 
 pytestmark = pytest.mark.stack
 
@@ -36,12 +35,7 @@ def psql(stack: SwarmStack, sql: str) -> str:
 
 
 def test_three_replicas_share_the_requests_and_migrated_once(swarm: SwarmStack) -> None:
-    answered: Counter[str] = Counter()
-    with httpx.Client(base_url=swarm.api_url, timeout=10) as client:
-        for _ in range(300):
-            response = client.get("/api/tasks")
-            assert response.status_code == 200
-            answered[response.headers["x-served-by"]] += 1
+    answered = answered_by(swarm.api_url)
     containers = swarm.backend_containers()
     print(f"\n300 GETs through nginx, answered by: {dict(answered)}")
 

@@ -60,6 +60,31 @@ def sqlalchemy_url(database_url: SecretStr) -> str:
     return "postgresql+psycopg://" + conninfo(database_url).removeprefix("postgresql://")
 
 
+# Set on every session the backend opens (through libpq's `options`), so that a session
+# whose client vanished without a word (a machine that lost power, a network cut) does
+# not keep its locks until TCP gives up, hours later: an Idempotency-Key's lock held by a
+# create that died halfway answers 409 to every retry meanwhile, and the migration lock
+# held by a replica that died stops every other from starting.
+SESSION_SETTINGS = {
+    # A transaction left idle this long is ended and its locks freed. The backend's own
+    # transactions wait for nothing between their statements but the network (ms).
+    "idle_in_transaction_session_timeout": "5s",
+    # A silent client is probed after 10 s, then every 5 s; after 3 unanswered probes the
+    # session ends (about 25 s), session locks with it.
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
+
+
+def session_options(database_url: SecretStr) -> str:
+    """libpq's `options` for the backend's connections: SESSION_SETTINGS, then any the
+    URL gives (`?options=-c ...`), which win: a later -c overrides an earlier one."""
+    given = conninfo_to_dict(conninfo(database_url)).get("options") or ""
+    ours = " ".join(f"-c {name}={value}" for name, value in SESSION_SETTINGS.items())
+    return f"{ours} {given}".strip()
+
+
 def is_unavailable(error: BaseException) -> bool:
     """True when `error` means the database is down, unreachable or refuses us, not a bug.
 

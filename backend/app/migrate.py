@@ -16,7 +16,14 @@ import psycopg
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from app.config import Settings, get_settings
-from app.db import conninfo, does_not_resolve, is_unavailable, login_refusal, sqlalchemy_url
+from app.db import (
+    conninfo,
+    does_not_resolve,
+    is_unavailable,
+    login_refusal,
+    session_options,
+    sqlalchemy_url,
+)
 from app.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -56,7 +63,11 @@ def upgrade_to_head(settings: Settings) -> None:
     engine = sa.create_engine(
         sqlalchemy_url(settings.database_url),
         poolclass=NullPool,
-        connect_args={"connect_timeout": settings.db_connect_timeout},
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout,
+            # The migration lock is a session's: freed if this replica dies holding it.
+            "options": session_options(settings.database_url),
+        },
     )
     lock = {"id": MIGRATION_LOCK_ID}
     try:

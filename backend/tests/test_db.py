@@ -10,7 +10,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
-from app.db import DatabaseUrlError, conninfo, sqlalchemy_url
+from app.db import DatabaseUrlError, conninfo, session_options, sqlalchemy_url
 from harness.network import free_port
 from harness.servers import BACKEND_DIR
 
@@ -193,3 +193,16 @@ def test_the_backend_started_on_a_malformed_url_says_so_and_quotes_none_of_it() 
     assert "DATABASE_URL is not a valid PostgreSQL URL" in output
     assert BEFORE not in output
     assert AFTER not in output
+
+
+def test_session_settings_come_first_so_the_urls_own_options_win() -> None:
+    own = session_options(SecretStr("postgresql://u:p@db/tasks"))
+    with_url_options = session_options(
+        SecretStr("postgresql://u:p@db/tasks?options=-c%20tcp_keepalives_idle%3D60")
+    )
+
+    assert own == (
+        "-c idle_in_transaction_session_timeout=5s -c tcp_keepalives_idle=10"
+        " -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
+    )
+    assert with_url_options == f"{own} -c tcp_keepalives_idle=60"

@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout, TooManyRequests
 
 from app.config import Settings
-from app.db import conninfo, is_unavailable
+from app.db import conninfo, is_unavailable, session_options
 from app.store.base import (
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
@@ -110,7 +110,11 @@ class PostgresTaskStore:
             max_size=settings.db_pool_size + settings.db_max_overflow,
             timeout=settings.db_pool_timeout,
             max_waiting=settings.db_pool_max_waiting,
-            kwargs={"autocommit": True, "connect_timeout": settings.db_connect_timeout},
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": settings.db_connect_timeout,
+                "options": session_options(settings.database_url),
+            },
             open=False,
             name="tasks",
         )

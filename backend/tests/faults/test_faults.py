@@ -15,10 +15,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 
@@ -27,12 +25,11 @@ from harness.app import make_settings
 from harness.load import WrkRun, rss_mb, run_wrk
 from harness.postgres import PostgresServer
 from harness.servers import UvicornServer
+from harness.traffic import TrafficLog, drive, lost_or_doubled
 from tests.utils.reporting import report
 
 WRITERS = 20
 WRITE_SECONDS = 20.0
-# A write still unacknowledged this long after the run is reported as lost.
-SETTLE_SECONDS = 30.0
 
 
 @pytest.fixture
@@ -61,57 +58,19 @@ def backend(database: PostgresServer, tmp_path: Path) -> Iterator[UvicornServer]
         running.stop()
 
 
-@dataclass
-class WriteLog:
-    """What the writers saw: acknowledged titles, and every kind of failure, counted."""
-
-    acknowledged: dict[str, int] = field(default_factory=dict)
-    failures: Counter[str] = field(default_factory=Counter)
-    unacknowledged: list[str] = field(default_factory=list)
-
-    def figures(self) -> str:
-        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.failures.items()))
-        return (
-            f"{len(self.acknowledged)} writes acknowledged, "
-            f"{sum(self.failures.values())} failed attempts retried ({kinds or 'none'})"
-        )
-
-
 async def write_under_faults(
     url: str, faults: Callable[[], Awaitable[None]], *, run: str
-) -> WriteLog:
+) -> TrafficLog:
     """WRITERS clients create tasks for WRITE_SECONDS while `faults` runs; each retries a
     failed create with the same Idempotency-Key until it is acknowledged."""
-    log = WriteLog()
     stop_at = time.monotonic() + WRITE_SECONDS
-    give_up_at = stop_at + SETTLE_SECONDS
 
-    async def writer(number: int) -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
-            sequence = 0
-            while time.monotonic() < stop_at:
-                title = f"{run} writer {number} write {sequence}"
-                key = f"{run}-{number}-{sequence}"
-                while True:
-                    if time.monotonic() > give_up_at:
-                        log.unacknowledged.append(title)
-                        return
-                    try:
-                        response = await client.post(
-                            "/api/tasks", json={"title": title}, headers={"Idempotency-Key": key}
-                        )
-                    except httpx.TransportError as error:
-                        log.failures[type(error).__name__] += 1
-                    else:
-                        if response.status_code == 201:
-                            log.acknowledged[title] = response.json()["id"]
-                            break
-                        assert response.status_code in (409, 503), response.text
-                        log.failures[str(response.status_code)] += 1
-                    await asyncio.sleep(0.1)
-                sequence += 1
+    def keep_going() -> bool:
+        return time.monotonic() < stop_at
 
-    await asyncio.gather(faults(), *(writer(number) for number in range(WRITERS)))
+    _, log = await asyncio.gather(
+        faults(), drive(url, run=run, writers=WRITERS, keep_going=keep_going)
+    )
     return log
 
 
@@ -121,12 +80,10 @@ def rows_by_title(database: PostgresServer, run: str) -> Counter[str]:
         return Counter(row[0] for row in rows)
 
 
-def assert_nothing_lost_or_doubled(log: WriteLog, rows: Counter[str]) -> None:
-    assert log.unacknowledged == []
-    missing = [title for title in log.acknowledged if rows[title] == 0]
-    doubled = [title for title, count in rows.items() if count > 1]
-    unknown = [title for title in rows if title not in log.acknowledged]
-    assert (missing, doubled, unknown) == ([], [], [])
+def assert_nothing_lost_or_doubled(log: TrafficLog, rows: Counter[str]) -> None:
+    assert lost_or_doubled(log, rows) == {
+        "missing": [], "doubled": [], "unknown": [], "unacknowledged": []
+    }  # fmt: skip
 
 
 def test_writes_survive_postgresql_stopped_immediately_and_killed(

@@ -5,8 +5,10 @@ import anyio
 import httpx
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from app.config import Settings
+from app.db import session_options
 from app.store.postgres import IDEMPOTENCY_LOCK_NAMESPACE
 from harness.app import make_settings, running_app
 from harness.polling import apoll
@@ -160,3 +162,36 @@ async def test_postgresql_answers_409_while_the_same_key_is_in_flight(database_u
     assert during.status_code == 409
     assert "still in progress" in during.json()["detail"]
     assert after.status_code == 201
+
+
+async def test_a_key_held_by_a_create_whose_client_vanished_is_free_within_seconds(
+    database_url: str,
+) -> None:
+    """A backend that dies between two statements of a create (its machine lost power)
+    leaves its session idle in the transaction, holding the key's lock: PostgreSQL ends
+    it after SESSION_SETTINGS' idle_in_transaction_session_timeout, not hours later."""
+    async with running_app(make_settings(database_url)) as client:
+        # A session opened as the backend opens its own, then abandoned mid-create.
+        vanished = psycopg.connect(database_url, options=session_options(SecretStr(database_url)))
+        vanished.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            (IDEMPOTENCY_LOCK_NAMESPACE, "client-gone"),
+        )
+        try:
+            during = await post(client, "client-gone")
+            started = anyio.current_time()
+            after = await apoll(
+                lambda: _created(client, "client-gone"), within=15, what="the key free again"
+            )
+            waited = anyio.current_time() - started
+        finally:
+            vanished.close()
+
+    assert during.status_code == 409
+    assert after.status_code == 201
+    assert waited < 10
+
+
+async def _created(client: httpx.AsyncClient, key: str) -> httpx.Response | None:
+    response = await post(client, key)
+    return response if response.status_code == 201 else None
