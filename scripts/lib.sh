@@ -47,10 +47,11 @@ with_lock() {
 # lock's descriptor (with_lock) would hold that lock for ever, and the next step waiting
 # for it would wait for ever; one that kept a part's output pipe would keep its log open.
 start_daemon() {
-  local log="$1" fd
+  local log="$1" open fd
   shift
   (
-    for fd in $(ls /proc/"$BASHPID"/fd); do
+    for open in /proc/"$BASHPID"/fd/*; do
+      fd="${open##*/}"
       if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
     done
     exec nohup "$@" >"$log" 2>&1 </dev/null
