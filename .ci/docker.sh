@@ -45,7 +45,7 @@ _ensure_docker_engine() {
       if [ "$(id -u)" -ne 0 ]; then missing "no Docker engine answers (start it, or run as root)"; return 1; fi
       say "Starting the Docker engine (dockerd, log in .tools/dockerd.log)"
       mkdir -p "$TOOLS"
-      nohup dockerd >"$TOOLS/dockerd.log" 2>&1 &
+      start_daemon "$TOOLS/dockerd.log" dockerd
       local deadline=$((SECONDS + 60))
       until docker info >/dev/null 2>&1; do
         [ "$SECONDS" -lt "$deadline" ] || die "dockerd did not start: see $TOOLS/dockerd.log"

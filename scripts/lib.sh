@@ -42,6 +42,22 @@ with_lock() {
   return "$status"
 }
 
+# Starts "$@" in the background with its output in LOG, to outlive this run (dockerd).
+# It inherits none of this shell's open files above stderr: a daemon that kept an install
+# lock's descriptor (with_lock) would hold that lock for ever, and the next step waiting
+# for it would wait for ever; one that kept a part's output pipe would keep its log open.
+start_daemon() {
+  local log="$1" open fd
+  shift
+  (
+    for open in /proc/"$BASHPID"/fd/*; do
+      fd="${open##*/}"
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec nohup "$@" >"$log" 2>&1 </dev/null
+  ) &
+}
+
 # A test prerequisite that is missing: fatal under CI, a visible skip elsewhere.
 missing() {
   if [ "$CI" = "true" ]; then die "$1 (required under CI=true)"; fi
