@@ -154,10 +154,18 @@ PLANTED = {
     "password in a Kubernetes env example": (
         replace(
             "deploy/k8s/overlays/prod/database.env.example",
-            "tasks:change-me@",
-            f"tasks:{PASSWORD}@",
+            "POSTGRES_PASSWORD=change-me",
+            f"POSTGRES_PASSWORD={PASSWORD}",
         ),
-        {("deploy/k8s/overlays/prod/database.env.example", "password-in-url")},
+        {("deploy/k8s/overlays/prod/database.env.example", "password-assignment")},
+    ),
+    "password in the URL of a Kubernetes env example": (
+        replace(
+            "deploy/k8s/overlays/dev/database.env.example",
+            "postgresql://tasks@",
+            "postgresql://tasks:" + PASSWORD + "@",  # in pieces: the scan reads this file too
+        ),
+        {("deploy/k8s/overlays/dev/database.env.example", "password-in-url")},
     ),
     "token in a URL in the docs": (
         append("docs/ci-cd.md", f"\n    git clone {CLONE_URL}\n"),
