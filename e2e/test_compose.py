@@ -134,11 +134,14 @@ def test_services_stop_cleanly_on_sigterm(docker_stack: ComposeStack) -> None:
     """Stopped within their grace period, not killed (exit code 137) when it runs out."""
     docker_stack.compose("stop", "frontend", "backend", "db")
     exit_codes = {}
-    for service in ("frontend", "backend", "db"):
-        container = docker_stack.compose("ps", "--all", "--quiet", service).stdout.strip()
-        exit_codes[service] = docker(
-            "inspect", "--format", "{{.State.ExitCode}}", container
-        ).strip()
+    try:
+        for service in ("frontend", "backend", "db"):
+            container = docker_stack.compose("ps", "--all", "--quiet", service).stdout.strip()
+            exit_codes[service] = docker(
+                "inspect", "--format", "{{.State.ExitCode}}", container
+            ).strip()
+    finally:
+        docker_stack.up()  # the stack is shared: the tests after this one find it running
 
     # Each one handled SIGTERM (SIGQUIT for nginx, SIGINT for PostgreSQL) and exited with 0.
     assert exit_codes == {"frontend": "0", "backend": "0", "db": "0"}
