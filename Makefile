@@ -37,11 +37,11 @@ test-frontend: ## Frontend only: biome, tsc, vitest, production build
 	@scripts/test frontend
 
 .PHONY: test-e2e
-test-e2e: ## nginx and browser tests on the local stack (HEADED=1 shows the browser)
+test-e2e: ## nginx and browser tests on the local stack, the static checks and scans (HEADED=1 shows the browser)
 	@scripts/test e2e -- $(if $(HEADED),--headed)
 
 .PHONY: test-docker
-test-docker: ## Containers: linters, the compose stack (monitoring, replicas, doctor), Swarm, the docs
+test-docker: ## Containers: the compose stack (monitoring, replicas, doctor), Swarm, the docs
 	@scripts/test docker swarm
 
 # The Docker verbs are the README's docker compose commands, after a check that only looks
