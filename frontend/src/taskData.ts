@@ -60,9 +60,17 @@ export function withChanges(data: TaskData, task: Task, changes: TaskChanges): T
   };
 }
 
-/** The server's version of a task in place of the one shown. */
-export function withSaved(data: TaskData, saved: Task): TaskData {
-  return { ...data, tasks: data.tasks.map((shown) => (shown.id === saved.id ? saved : shown)) };
+/** The server's version of the fields one change sent, in place of those shown. Only those:
+ * the answer to an earlier change (a rename) that arrives after a later one was shown (a
+ * tick) must not take the later one back. */
+export function withSaved(data: TaskData, saved: Task, sent: TaskChanges): TaskData {
+  const fields: Partial<Task> = {};
+  if (sent.title !== undefined) fields.title = saved.title;
+  if (sent.done !== undefined) fields.done = saved.done;
+  return {
+    ...data,
+    tasks: data.tasks.map((shown) => (shown.id === saved.id ? { ...shown, ...fields } : shown)),
+  };
 }
 
 /** Every done task deleted, loaded or not: none is counted as done any more. */

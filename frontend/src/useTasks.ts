@@ -183,7 +183,7 @@ export function useTasks() {
       apply({
         show: (shown) => withChanges(shown, task, changes),
         send: () => updateTask(task.id, changes),
-        confirm: withSaved,
+        confirm: (shown, saved) => withSaved(shown, saved, changes),
         undo: (shown) =>
           withChanges(shown, { ...task, ...changes }, { title: task.title, done: task.done }),
         failure: `Could not ${what} "${task.title}", it is back as it was`,
