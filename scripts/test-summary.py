@@ -1,12 +1,13 @@
 """The closing lines of a `scripts/test` run: where the time went, what failed, and every
 runner's JUnit results added up.
 
-    python3 scripts/test-summary.py REPORT_DIR [--times TIMES_TSV] [FAILED_PART ...]
+    python3 scripts/test-summary.py REPORT_DIR [--times TIMES_TSV] [--logs LOG_DIR] [FAILED_PART ...]
 
 TIMES_TSV has a line per step's start (epoch seconds, part, step), with "(start)" and
 "(end)" lines around each part (scripts/test and `say` in scripts/lib.sh write it). A part
 that failed without a failing test in its report (a linter, an install step) counts as one
-failure, so that the last line never says 0 failed when something did.
+failure, so that the last line never says 0 failed when something did, and the end of its
+log (LOG_DIR/PART.log) is shown here: a run's last lines are often all a CI page keeps.
 """
 
 import argparse
@@ -25,6 +26,8 @@ REPORTS_OF_PART = {
 }
 # Lines of a failure's message shown under its test's name: the assertion and what led to it.
 FAILURE_LINES = 12
+# Lines of a part's log shown when it failed outside its test runner.
+LOG_LINES = 15
 
 
 @dataclass
@@ -101,7 +104,9 @@ def print_times(times: Path) -> None:
     )
 
 
-def main(report_dir: Path, times: Path | None, failed_parts: list[str]) -> int:
+def main(
+    report_dir: Path, times: Path | None, logs: Path | None, failed_parts: list[str]
+) -> int:
     if times is not None and times.exists():
         print_times(times)
     reports = {
@@ -124,6 +129,11 @@ def main(report_dir: Path, times: Path | None, failed_parts: list[str]) -> int:
             reports.get(name) and reports[name].failed for name in REPORTS_OF_PART[part]
         ):
             failed += 1  # it failed outside its test runner: a linter, an install
+            log = logs / f"{part}.log" if logs else None
+            if log is not None and log.exists():
+                tail = log.read_text(errors="replace").splitlines()[-LOG_LINES:]
+                print(f"\nFAILED {part}, outside its tests; the end of {log.name}:")
+                print("\n".join(f"    {line}" for line in tail))
     if failed_parts:
         print(f"\nfailed parts: {' '.join(failed_parts)} (their output above says why)")
     print(f"\ntotal: {passed} passed, {failed} failed, {skipped} skipped")
@@ -134,6 +144,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report_dir", type=Path)
     parser.add_argument("--times", type=Path)
+    parser.add_argument("--logs", type=Path)
     parser.add_argument("failed_parts", nargs="*")
     arguments = parser.parse_intermixed_args()
-    sys.exit(main(arguments.report_dir, arguments.times, arguments.failed_parts))
+    sys.exit(main(
+            arguments.report_dir,
+            arguments.times,
+            arguments.logs,
+            arguments.failed_parts,
+        ))
