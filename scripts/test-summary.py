@@ -22,7 +22,7 @@ REPORTS_OF_PART = {
     "frontend": ["frontend.xml"],
     "e2e": ["e2e.xml"],
     "docker": ["stack.xml"],
-    "swarm": ["swarm.xml"],
+    "swarm": ["swarm-nodes.xml", "swarm.xml"],
 }
 # Lines of a failure's message shown under its test's name: the assertion and what led to it.
 FAILURE_LINES = 12
