@@ -160,3 +160,30 @@ describe.each(READS)("a change during $name", (read) => {
     20_000, // the second page's 100 tasks take a while to render in jsdom
   );
 });
+
+// Two changes to one task whose answers cross: the answer to the first (a rename) is slow,
+// the second (a tick) is answered at once. Each answer confirms only the field its change
+// sent: the rename's answer, computed before the tick, must not take the tick back.
+it("a late answer to a rename keeps the tick made after it", async () => {
+  // Given the app loaded, and the answer to a rename of the first task slow to arrive
+  const api = new MockApi();
+  const user = await renderApp();
+  const late = api.hold("PATCH", "/api/tasks/1");
+  await user.click(screen.getByRole("button", { name: 'Edit "Apprendre Docker"' }));
+  await user.keyboard("{Control>}a{/Control}Renommée{Enter}");
+  await late.arrived;
+
+  // When the user ticks it, the server takes the tick, then the rename's answer arrives
+  await user.click(screen.getByRole("checkbox", { name: 'Mark "Renommée" as done' }));
+  await waitFor(() => expect(api.tasks[0]).toMatchObject({ title: "Renommée", done: true }));
+  const released = api.requests.length;
+  late.release();
+  // (the app asks for the totals once it has applied an answer)
+  await waitFor(() =>
+    expect(api.requests.slice(released).map((request) => request.url)).toContain(SUMMARY),
+  );
+
+  // Then the task shows both changes, as the server has it
+  expectScreenToMatch(api);
+  expect(shownTasks()[0]).toEqual({ title: "Renommée", done: true });
+});
