@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -238,12 +239,16 @@ class SwarmRig:
         run("docker", "push", "--quiet", local, timeout=600)
         return f"{self.registry}/tasks/{name}"
 
-    def power_cut(self, node: Node) -> None:
+    def power_cut(self, node: Node) -> float:
         """`node` dies at once, as a machine losing power: its link goes dark first (so
         that its dying processes send no last word, no FIN or RST), then every process
-        of it, engine and containers, is killed."""
+        of it, engine and containers, is killed. Returns when its link went dark
+        (time.monotonic()): a request started before then may have been in flight on it,
+        even one started after this method was called (`ip` takes a while to start)."""
         run("ip", "-n", self.switch, "link", "set", node.name, "down")
+        dark = time.monotonic()
         node.kill()
+        return dark
 
     def side_load(self, images: list[str], node: Node) -> None:
         """`images` from this machine's engine straight into `node`'s, without a registry:

@@ -213,8 +213,7 @@ def test_a_node_that_loses_power_is_replaced_and_only_its_requests_in_flight_fai
         return manager.docker("node", "inspect", "--format", "{{.Status.State}}", node)
 
     with traffic(cluster.api_url, writers=WRITERS, readers=READERS) as (log, run_name):
-        cut = time.monotonic()
-        cluster.rig.power_cut(victim)
+        cut = cluster.rig.power_cut(victim)
         seen_down = timed(
             lambda: status_of(victim.name) == "down" or None, within=120, what=f"{victim.name} down"
         )
