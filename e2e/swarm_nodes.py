@@ -286,8 +286,12 @@ class SwarmRig:
         step(lambda: poll(lambda: not self._host_link_exists() or None, within=30,
                           what=f"link {self.host_link} gone"))  # fmt: skip
         run("docker", "rm", "--force", "--volumes", self.registry_container, check=False)
-        for tag in self.pushed:
-            run("docker", "image", "rm", tag, check=False)
+        # Latest first, so that a variant built FROM a pushed image goes before it. Forced:
+        # a tag that is an image's last (its project name moved on to a rebuild, as the
+        # compose tests beside this one do) is otherwise refused while a container or a
+        # child image uses that image; forced, the tag goes and the image stays for them.
+        for tag in reversed(self.pushed):
+            step(partial(run, "docker", "image", "rm", "--force", tag))
         shutil.rmtree(self.work, ignore_errors=True)
         if failures:
             raise failures[0]
