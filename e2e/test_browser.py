@@ -29,9 +29,22 @@ IDLE_TAB_WATCH_MS = 1_000
 @pytest.fixture
 def app(watched_page: WatchedPage, stack: AppStack) -> WatchedPage:
     """The app opened on a fresh stack, with its two demo tasks on screen."""
-    watched_page.page.goto(stack.url)
-    expect(task_titles(watched_page.page)).to_have_text(DEMO)
+    open_on_demo_tasks(watched_page, stack.url)
     return watched_page
+
+
+def open_on_demo_tasks(watched: WatchedPage, url: str) -> None:
+    """`url` opened in `watched`'s page, until its two demo tasks are on screen; if they
+    never come, the failure says what the page showed instead and what went wrong."""
+    watched.page.goto(url)
+    try:
+        expect(task_titles(watched.page)).to_have_text(DEMO)
+    except AssertionError as error:
+        shown = watched.page.locator("body").inner_text()
+        raise AssertionError(
+            f"{error}\nThe page showed: {shown!r}\nfailed requests: "
+            f"{watched.failed_requests}\nconsole errors: {watched.console_errors}"
+        ) from None
 
 
 def task_titles(page: Page) -> Locator:
@@ -336,9 +349,9 @@ def test_two_tabs_stay_coherent_without_polling(
 ) -> None:
     first = app.page
     context = browser.new_context(viewport=DESKTOP)
-    second = context.new_page()
-    second.goto(stack.url)
-    expect(task_titles(second)).to_have_text(DEMO)
+    second_tab = WatchedPage(context.new_page())
+    second = second_tab.page
+    open_on_demo_tasks(second_tab, stack.url)
     requests: list[str] = []
     second.on("request", lambda request: requests.append(request.url))
 
@@ -356,6 +369,7 @@ def test_two_tabs_stay_coherent_without_polling(
     expect(
         second.get_by_role("checkbox", name='Mark "Apprendre Docker" as not done')
     ).to_be_checked()
+    second_tab.assert_clean()
     context.close()
     assert idle_requests == []
     app.assert_clean()
