@@ -265,12 +265,20 @@ def test_page_load_figures(
         const nav = performance.getEntriesByType("navigation")[0];
         const resources = performance.getEntriesByType("resource");
         const bytes = resources.reduce((sum, r) => sum + r.transferSize, 0);
-        return { fcp: paint ? paint.startTime : null, transferred: nav.transferSize + bytes };
+        return { fcp: paint.startTime, transferred: nav.transferSize + bytes };
     }"""
-    first = page.evaluate(measure)
+
+    def measured() -> dict[str, float]:
+        # The paint's entry is recorded once its frame is shown, which can come after the
+        # text is in the page: on a busy machine, a run read no entry yet.
+        page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+        figures: dict[str, float] = page.evaluate(measure)
+        return figures
+
+    first = measured()
     page.reload()
     expect(task_titles(page)).to_have_text(DEMO)
-    repeat = page.evaluate(measure)
+    repeat = measured()
 
     with capsys.disabled():  # shown in the test run's output, for the record
         print(
@@ -278,7 +286,6 @@ def test_page_load_figures(
             f"{first['transferred']} bytes transferred; repeat visit: FCP "
             f"{repeat['fcp']:.0f} ms, {repeat['transferred']} bytes"
         )
-    assert first["fcp"] is not None
     assert first["fcp"] > 0
     assert repeat["transferred"] < first["transferred"]  # hashed assets come from the cache
 
