@@ -40,6 +40,27 @@ async def test_nan_infinity_and_huge_numbers_get_a_422_never_a_500(
     assert [task["id"] for task in (await client.get("/api/tasks")).json()] == [1, 2]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\\ud800"}',  # a lone surrogate: no character at all
+        b'{"title": "caf\xe9"}',  # Latin-1, not UTF-8
+        b'\xef\xbb\xbf{"title": "x"}',  # a byte order mark before the document
+        b'{"title": "x"} {"title": "y"}',  # two documents
+    ],
+)
+async def test_bodies_that_are_not_json_text_get_a_422_never_a_500(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/api/tasks", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert [task["id"] for task in (await client.get("/api/tasks")).json()] == [1, 2]
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 async def test_a_body_that_is_not_json_gets_415(
     client: httpx.AsyncClient, content_type: str | None
