@@ -8,6 +8,7 @@ processors by way of structlog's ProcessorFormatter.
 
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ def configure_logging(settings: Settings) -> None:
     as_json = settings.log_format == "json" or (
         settings.log_format == "auto" and not sys.stderr.isatty()
     )
-    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    timestamper = _utc_now if as_json else structlog.processors.TimeStamper(fmt="iso", utc=True)
     # JSON carries tracebacks as structured data, without the frames' local variables (a
     # client's body must not land in the logs); the console prints them as text.
     tracebacks = structlog.processors.ExceptionRenderer(
@@ -34,7 +35,7 @@ def configure_logging(settings: Settings) -> None:
     )
     # structlog's own loggers write bytes: orjson's output as it is.
     native_rendering: list[structlog.types.Processor] = (
-        [tracebacks, structlog.processors.JSONRenderer(serializer=orjson.dumps)]
+        [tracebacks, structlog.processors.JSONRenderer(serializer=orjson.dumps, option=UTC_Z)]
         if as_json
         else [structlog.dev.ConsoleRenderer()]
     )
@@ -81,6 +82,18 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
+# orjson writes a UTC datetime as RFC 3339 with a "Z": 2026-12-01T06:46:50.367540Z.
+UTC_Z = orjson.OPT_UTC_Z
+
+
+def _utc_now(_logger: Any, _method: str, event_dict: Any) -> Any:
+    """The line's time, as a datetime that orjson writes (UTC_Z) exactly as structlog's
+    TimeStamper(fmt="iso", utc=True) would: without the string built in Python first,
+    which was a third of the request line's instructions (callgrind)."""
+    event_dict["timestamp"] = datetime.now(UTC)
+    return event_dict
+
+
 def _json_text(event: Any, **options: Any) -> str:
     """orjson, as text, for the standard library's records: the same lines as above."""
-    return orjson.dumps(event, default=options.get("default")).decode()
+    return orjson.dumps(event, default=options.get("default"), option=UTC_Z).decode()
