@@ -37,18 +37,9 @@ CLONE_URL = "https://ci:" + GITHUB_TOKEN + "@git.internal/tasks"
 
 
 def tree_copy(destination: Path) -> Path:
-    """The files git tracks, and those it would add (not ignored), as in a fresh clone."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for relative in filter(None, listing.split("\0")):
-        source = ROOT / relative
-        if source.is_file():  # not a file deleted from the work tree
-            (destination / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / relative)
+    """The files git tracks, and those it would add (not ignored), as in a fresh clone: what
+    `make test` scans (scripts/checkout-copy)."""
+    subprocess.run([str(ROOT / "scripts" / "checkout-copy"), str(destination)], check=True)
     return destination
 
 
