@@ -46,6 +46,26 @@ async def _store_full(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status.HTTP_507_INSUFFICIENT_STORAGE)
 
 
+# How deep into a client's input a 422 echoes it: far deeper than any valid body (a task is
+# one object of scalars), far shallower than the recursion limit. orjson reads documents
+# nested up to 1,024 levels, and encoding such an echo whole ended in a RecursionError: a
+# 500 for bad input.
+ECHO_DEPTH = 16
+NOT_ECHOED = "(nested too deep to echo)"
+
+
+def _echo(value: Any, depth: int = 0) -> Any:
+    """Client input as an error echoes it: containers below ECHO_DEPTH levels replaced by
+    NOT_ECHOED."""
+    if isinstance(value, dict | list | tuple):
+        if depth >= ECHO_DEPTH:
+            return NOT_ECHOED
+        if isinstance(value, dict):
+            return {key: _echo(item, depth + 1) for key, item in value.items()}
+        return [_echo(item, depth + 1) for item in value]
+    return value
+
+
 def _json_safe(value: Any) -> Any:
     """Client input echoed in an error, made printable as JSON whatever it was."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -68,8 +88,13 @@ class _AsciiJSONResponse(JSONResponse):
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    # Bounded before FastAPI's encoder walks it (recursively, several frames a level).
+    errors = [
+        {**item, "input": _echo(item["input"])} if "input" in item else item
+        for item in error.errors()
+    ]
     return _AsciiJSONResponse(
-        {"detail": jsonable_encoder(error.errors())},
+        {"detail": jsonable_encoder(errors)},
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )
 

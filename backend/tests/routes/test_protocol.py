@@ -47,6 +47,7 @@ async def test_nan_infinity_and_huge_numbers_get_a_422_never_a_500(
         b'{"title": "caf\xe9"}',  # Latin-1, not UTF-8
         b'\xef\xbb\xbf{"title": "x"}',  # a byte order mark before the document
         b'{"title": "x"} {"title": "y"}',  # two documents
+        b"[" * 1025 + b"]" * 1025,  # deeper than orjson reads
     ],
 )
 async def test_bodies_that_are_not_json_text_get_a_422_never_a_500(
@@ -58,6 +59,34 @@ async def test_bodies_that_are_not_json_text_get_a_422_never_a_500(
 
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert [task["id"] for task in (await client.get("/api/tasks")).json()] == [1, 2]
+
+
+def _nested(kind: str, depth: int) -> str:
+    return "[" * depth + "]" * depth if kind == "arrays" else '{"a":' * depth + "1" + "}" * depth
+
+
+# The whole document's depth; 1,024 is the deepest orjson reads.
+@pytest.mark.parametrize("depth", [20, 500, 1000, 1024])
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+@pytest.mark.parametrize(
+    ("method", "path", "template"),
+    [
+        ("POST", "/api/tasks", '{"title": %s}'),
+        ("POST", "/api/tasks", "%s"),
+        ("PATCH", "/api/tasks/1", '{"done": %s}'),
+    ],
+)
+async def test_deeply_nested_bodies_get_a_422_with_a_bounded_echo_never_a_500(
+    client: httpx.AsyncClient, method: str, path: str, template: str, kind: str, depth: int
+) -> None:
+    body = _nested(kind, depth) if template == "%s" else template % _nested(kind, depth - 1)
+    response = await client.request(
+        method, path, content=body.encode(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text
+    assert "nested too deep to echo" in response.text
     assert [task["id"] for task in (await client.get("/api/tasks")).json()] == [1, 2]
 
 
