@@ -54,26 +54,17 @@ ECHO_DEPTH = 16
 NOT_ECHOED = "(nested too deep to echo)"
 
 
-def _echo(value: Any, depth: int = 0) -> Any:
-    """Client input as an error echoes it: containers below ECHO_DEPTH levels replaced by
-    NOT_ECHOED."""
+def _json_safe(value: Any, depth: int = 0) -> Any:
+    """Client input echoed in an error, made printable as JSON whatever it was: non-finite
+    floats as text, containers deeper than ECHO_DEPTH levels as NOT_ECHOED."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, dict | list | tuple):
         if depth >= ECHO_DEPTH:
             return NOT_ECHOED
         if isinstance(value, dict):
-            return {key: _echo(item, depth + 1) for key, item in value.items()}
-        return [_echo(item, depth + 1) for item in value]
-    return value
-
-
-def _json_safe(value: Any) -> Any:
-    """Client input echoed in an error, made printable as JSON whatever it was."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
+            return {str(key): _json_safe(item, depth + 1) for key, item in value.items()}
+        return [_json_safe(item, depth + 1) for item in value]
     return value
 
 
@@ -82,17 +73,15 @@ class _AsciiJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(
-            _json_safe(content), ensure_ascii=True, allow_nan=False, separators=(",", ":")
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
         ).encode()
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    # Bounded before FastAPI's encoder walks it (recursively, several frames a level).
-    errors = [
-        {**item, "input": _echo(item["input"])} if "input" in item else item
-        for item in error.errors()
-    ]
+    # Made safe, and bounded, before FastAPI's encoder walks it (recursively, several
+    # frames a level).
+    errors = [{key: _json_safe(part) for key, part in item.items()} for item in error.errors()]
     return _AsciiJSONResponse(
         {"detail": jsonable_encoder(errors)},
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -16,6 +16,9 @@ import structlog
 
 from app.config import Settings
 
+# orjson writes a UTC datetime as RFC 3339 with a "Z": 2026-12-01T06:46:50.367540Z.
+UTC_Z = orjson.OPT_UTC_Z
+
 
 def configure_logging(settings: Settings) -> None:
     """Send structlog's and the standard library's records (uvicorn, alembic) to stderr."""
@@ -80,10 +83,6 @@ def configure_logging(settings: Settings) -> None:
         ),
         cache_logger_on_first_use=True,
     )
-
-
-# orjson writes a UTC datetime as RFC 3339 with a "Z": 2026-12-01T06:46:50.367540Z.
-UTC_Z = orjson.OPT_UTC_Z
 
 
 def _utc_now(_logger: Any, _method: str, event_dict: Any) -> Any:

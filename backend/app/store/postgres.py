@@ -201,7 +201,7 @@ class PostgresTaskStore:
             max=self._pool.max_size,
         )
 
-    def _connection(self) -> "_PooledConnection":
+    def _connection(self) -> _PooledConnection:
         """`async with`: a pooled connection; an outage or a full pool becomes
         StoreUnavailableError or StoreOverloadedError."""
         if not self._watcher.ready:
