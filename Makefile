@@ -66,6 +66,29 @@ logs: ## docker compose logs --follow
 	@scripts/require-docker
 	docker compose logs --follow
 
+# The drills (docs/drills.md): break it, fix it, check it, on the real engine. One drill is
+# in progress at a time; make check and make hint act on it.
+.PHONY: drill
+drill: ## List the drills and your progress; NAME=... sets one up in a workspace of its own
+	@scripts/require-docker
+	@scripts/drill $(if $(NAME),start "$(NAME)",list)
+
+.PHONY: check
+check: ## Check the drill in progress by its effects, each failure with its reason
+	@scripts/drill check
+
+.PHONY: hint
+hint: ## One more hint for the drill in progress
+	@scripts/drill hint
+
+.PHONY: progress
+progress: ## Your report card: the drills you passed, by the course's checklist
+	@scripts/drill progress
+
+.PHONY: drill-reset
+drill-reset: ## Remove the drill in progress (or NAME=...): containers, images, volumes, workspace
+	@scripts/drill reset $(NAME)
+
 .PHONY: doctor
 doctor: ## Something wrong with Docker? Checks the classic mistakes, says each fix (JSON=1)
 	@scripts/doctor $(if $(JSON),--json)
