@@ -38,7 +38,7 @@ test-frontend: ## Frontend only: biome, tsc, vitest, production build
 
 .PHONY: test-e2e
 test-e2e: ## nginx and browser tests on the local stack, the static checks and scans (HEADED=1 shows the browser)
-	@scripts/test e2e -- $(if $(HEADED),--headed)
+	@scripts/test checks e2e -- $(if $(HEADED),--headed)
 
 .PHONY: test-docker
 test-docker: ## Containers: the compose stack (monitoring, replicas, doctor), Swarm, the docs

@@ -98,7 +98,7 @@ def _json_lines(output: str) -> list[object]:
 @pytest.fixture(scope="module")
 def learner() -> Iterator[Learner]:
     home = Path(tempfile.mkdtemp(prefix="course-page-"))
-    subprocess.run([str(ROOT / "scripts" / "checkout-copy"), str(home / FOLDER)], check=True)
+    subprocess.run([str(ROOT / ".ci" / "checkout-copy"), str(home / FOLDER)], check=True)
     tools = ROOT / ".tools" / "bin"
     uv_cache = subprocess.run(
         ["uv", "cache", "dir"], capture_output=True, text=True, check=True
