@@ -4,6 +4,7 @@ links to its runbook, a section of docs/runbooks.md with its checks for Compose 
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -137,11 +138,37 @@ def test_an_alert_without_a_runbook_or_with_a_broken_link_is_caught(tmp_path: Pa
     assert len(problems) == 2
 
 
+# Options of `docker compose` subcommands, in the runbooks, that take a value.
+COMPOSE_OPTIONS_WITH_VALUE = {"--tail", "--since", "--index"}
+
+
+def compose_services_named(command: str) -> list[str]:
+    """The service each `docker compose SUBCOMMAND [options] SERVICE` of `command` names
+    (docker compose ps and logs accept a service that does not exist, silently)."""
+    words = [word.rstrip(")") for word in shlex.split(command)]
+    named = []
+    for index, word in enumerate(words[:-1]):
+        if not (word.endswith("docker") and words[index + 1] == "compose"):
+            continue
+        arguments = iter(words[index + 3 :])
+        for argument in arguments:
+            if argument in COMPOSE_OPTIONS_WITH_VALUE:
+                next(arguments)
+            elif argument == "|":
+                break
+            elif not argument.startswith("-"):
+                named.append(argument)
+                break
+    return named
+
+
 def test_every_runbook_has_its_parts_and_commands_for_compose_and_swarm() -> None:
     """Each alert's section says what users see, the first three checks (a command each
     for Compose, and for Swarm unless the alert cannot fire there), the usual causes and
-    how to confirm recovery; every Swarm service it names is one of the stack's."""
+    how to confirm recovery; every service it names is one of the compose file's, or of
+    the Swarm stack's."""
     found = sections()
+    compose_services = set(load(ROOT / "docker-compose.yml")["services"])
     swarm_services = set(load(ROOT / "deploy" / "swarm" / "stack.yml")["services"])
     for alert in ALERTS:
         section = found[alert]
@@ -153,6 +180,15 @@ def test_every_runbook_has_its_parts_and_commands_for_compose_and_swarm() -> Non
             assert len(section.blocks["Swarm"]) >= 3, f"{alert}: fewer than 3 Swarm checks"
         named = set(re.findall(r"\btasks_([a-z-]+)\b", "\n".join(section.blocks.get("Swarm", []))))
         assert named <= swarm_services, f"{alert}: not services of the Swarm stack: {named}"
+        for command in section.blocks["Compose"]:
+            services = set(compose_services_named(command))
+            assert services <= compose_services, f"{alert}: no such service in {command}"
+
+
+def test_a_runbook_naming_a_service_that_does_not_exist_is_caught() -> None:
+    assert compose_services_named("docker compose ps --all backnd") == ["backnd"]
+    assert compose_services_named("docker compose logs --tail 50 db | grep x") == ["db"]
+    assert compose_services_named("docker stats --no-stream $(docker compose ps -q)") == []
 
 
 def amtool(*args: str) -> subprocess.CompletedProcess[str]:
