@@ -249,40 +249,44 @@ def test_alertmanagers_notifications_carry_each_alerts_summary_and_runbook(
         assert f"Runbook: {runbook}\n" in text.stdout
 
 
+# Rules broken on purpose: (what is broken, the text replaced, its replacement, the
+# promtool test that must then fail).
+BREAKAGES = [
+    (
+        "BackendDown made to need 10 minutes",
+        "    for: 1m\n",
+        "    for: 10m\n",
+        "BackendDown fires once no replica has answered for 1 minute",
+    ),
+    (
+        "the page's long window dropped (5 minutes alone)",
+        'slo:sli_error:ratio_rate1h{slo="api-availability"}',
+        'slo:sli_error:ratio_rate5m{slo="api-availability"}',
+        "A 2-minute outage after half a day of traffic pages nobody and tickets nobody",
+    ),
+    (
+        "the probes counted as API traffic",
+        ', route!~"/api/health(/.*)?"',
+        "",
+        "Failing probes and scrapes beside a healthy API page nobody",
+    ),
+    (
+        "the ticket's threshold at the page's",
+        'ratio_rate6h{slo="api-latency"} > on (slo) group_left () slo:error_budget',
+        'ratio_rate6h{slo="api-latency"} > on (slo) group_left () 6 * slo:error_budget',
+        "Two percent of list and create requests slow for hours tickets, and never pages",
+    ),
+    (
+        "the latency threshold at the wrong bucket",
+        'le="0.5"',
+        'le="1"',
+        "Every list request slow after an hour pages within minutes, then tickets",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("breakage", "old", "new", "test"),
-    [
-        (
-            "BackendDown made to need 10 minutes",
-            "    for: 1m\n",
-            "    for: 10m\n",
-            "BackendDown fires once no replica has answered for 1 minute",
-        ),
-        (
-            "the page's long window dropped (5 minutes alone)",
-            'slo:sli_error:ratio_rate1h{slo="api-availability"}',
-            'slo:sli_error:ratio_rate5m{slo="api-availability"}',
-            "A 2-minute outage after half a day of traffic pages nobody and tickets nobody",
-        ),
-        (
-            "the probes counted as API traffic",
-            ', route!~"/api/health(/.*)?"',
-            "",
-            "Failing probes and scrapes beside a healthy API page nobody",
-        ),
-        (
-            "the ticket's threshold at the page's",
-            'ratio_rate6h{slo="api-latency"} > on (slo) group_left () slo:error_budget',
-            'ratio_rate6h{slo="api-latency"} > on (slo) group_left () 6 * slo:error_budget',
-            "Two percent of list and create requests slow for hours tickets, and never pages",
-        ),
-        (
-            "the latency threshold at the wrong bucket",
-            'le="0.5"',
-            'le="1"',
-            "Every list request slow after an hour pages within minutes, then tickets",
-        ),
-    ],
+    ("breakage", "old", "new", "test"), BREAKAGES, ids=[breakage[0] for breakage in BREAKAGES]
 )
 def test_a_broken_rule_fails_its_unit_test(
     tmp_path: Path, breakage: str, old: str, new: str, test: str
