@@ -131,20 +131,22 @@ ensure_chromium() {
   ensure_debian_packages chromium
 }
 
-# promtool (Prometheus's checker of configs and rules), taken out of Debian's prometheus
-# package without installing the package, which would start a Prometheus on this machine.
-ensure_promtool() { with_lock promtool _ensure_promtool; }
-_ensure_promtool() {
-  [ -x "$TOOLS/bin/promtool" ] && return 0
-  command -v apt-get >/dev/null || { missing "promtool (from Debian's prometheus package)"; return 1; }
-  say "Extracting promtool from Debian's prometheus package into .tools/"
+# A program taken out of a Debian package without installing the package, which would
+# start its service on this machine: promtool (Prometheus's checker of configs and rules,
+# from prometheus) and amtool (Alertmanager's, from prometheus-alertmanager).
+ensure_deb_program() { with_lock "deb-$2" _ensure_deb_program "$@"; }
+_ensure_deb_program() {
+  local package="$1" program="$2"
+  [ -x "$TOOLS/bin/$program" ] && return 0
+  command -v apt-get >/dev/null || { missing "$program (from Debian's $package package)"; return 1; }
+  say "Extracting $program from Debian's $package package into .tools/"
   local dir; dir="$(mktemp -d)"
-  if ! (cd "$dir" && apt-get download -qq prometheus 2>/dev/null); then
-    apt-get update -qq && (cd "$dir" && apt-get download -qq prometheus)
+  if ! (cd "$dir" && apt-get download -qq "$package" 2>/dev/null); then
+    apt-get update -qq && (cd "$dir" && apt-get download -qq "$package")
   fi
-  dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root"
+  dpkg-deb -x "$dir/${package}"_*.deb "$dir/root"
   mkdir -p "$TOOLS/bin"
-  install -m 0755 "$dir/root/usr/bin/promtool" "$TOOLS/bin/promtool"
+  install -m 0755 "$dir/root/usr/bin/$program" "$TOOLS/bin/$program"
   rm -rf "$dir"
 }
 
@@ -199,7 +201,8 @@ needs() {
       postgresql) [ -n "${TEST_DATABASE_URL:-}" ] || ensure_debian_packages postgresql ;;
       wrk | nginx | tini | iproute2) ensure_debian_packages "$name" ;;
       chromium) ensure_chromium ;;
-      promtool) ensure_promtool ;;
+      promtool) ensure_deb_program prometheus promtool ;;
+      amtool) ensure_deb_program prometheus-alertmanager amtool ;;
       actionlint) ensure_actionlint ;;
       backend-env | load-env | frontend-env | frontend-build | dashboards-env | engine)
         with_lock "$name" "need_${name//-/_}" ;;

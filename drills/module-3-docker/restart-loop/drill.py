@@ -7,7 +7,9 @@ from effects import api_answers, healthy
 from workspace import Condition, Workspace, failed, passed, poll
 
 DOCKERFILE = "backend/Dockerfile"
-RIGHT, WRONG = '"main:app"', '"main:application"'
+# The last stage's command (the dev stage has one of its own, for Compose Watch).
+RIGHT = '"main:app", "--host", "0.0.0.0", "--port", "8000", \\\n     "--proxy-headers"'
+WRONG = RIGHT.replace('"main:app"', '"main:application"')
 
 
 # For make test (e2e/test_drills.py): the condition make check fails after the set-up and
@@ -18,7 +20,7 @@ BROKEN = ("restarts", "restart: unless-stopped starts it")
 def setup(ws: Workspace) -> None:
     ws.create(("backend",))
     ws.put(Path(__file__).parent / "files")
-    ws.replace(DOCKERFILE, f'CMD ["uvicorn", {RIGHT}', f'CMD ["uvicorn", {WRONG}')
+    ws.replace(DOCKERFILE, RIGHT, WRONG)
     ws.base_image_override()
 
 
