@@ -4,7 +4,7 @@ policy."""
 from pathlib import Path
 
 from effects import api_answers, healthy
-from workspace import Condition, Workspace, failed, passed, poll
+from workspace import Condition, Workspace, failed, not_checked, passed, poll
 
 DOCKERFILE = "backend/Dockerfile"
 # The last stage's command (the dev stage has one of its own, for Compose Watch).
@@ -49,4 +49,7 @@ def stays_up(ws: Workspace) -> Condition:
 
 
 def check(ws: Workspace) -> list[Condition]:
-    return [stays_up(ws), healthy(ws, "backend"), api_answers(ws)]
+    up = stays_up(ws)
+    if not up.ok:
+        return [up, not_checked("api", "the API answers", "the backend does not stay up")]
+    return [up, healthy(ws, "backend"), api_answers(ws)]
