@@ -7,6 +7,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DIST_DIR = ROOT / "frontend" / "dist"
 # nginx's config, a template the nginx image renders at start-up.
 NGINX_TEMPLATE = ROOT / "frontend" / "nginx.conf"
+# The frontend image, whose ENV says where nginx listens (NGINX_PORT, NGINX_API_PORT).
+FRONTEND_DOCKERFILE = ROOT / "frontend" / "Dockerfile"
 # What it includes, generated from the API's OpenAPI document (scripts/api-types).
 NGINX_API_LIMITS = ROOT / "frontend" / "nginx" / "api-limits.conf"
 # Prometheus's checker of configs, rules and queries, from Debian's package (scripts/lib.sh).

@@ -130,6 +130,30 @@ def test_only_the_backend_shares_the_database_network(docker_stack: ComposeStack
     assert networks == {"db": {"data"}, "backend": {"data", "web"}, "frontend": {"web"}}
 
 
+def test_nginx_serves_the_app_on_port_80_without_root_or_any_capability(
+    docker_stack: ComposeStack,
+) -> None:
+    """The course's frontend Dockerfile says EXPOSE 80 and its exercise publishes "80:80"
+    or "3000:80": nginx, user 101 with every capability dropped, binds 80 in its container
+    because Docker Engine 20.10+ lets a container's processes bind ports below 1024."""
+    container = docker_stack.compose("ps", "--quiet", "frontend").stdout.strip()
+    host_config = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", container))
+    published = docker("port", container, "80/tcp").split()
+    uid = docker_stack.compose("exec", "-T", "frontend", "id", "-u").stdout.strip()
+    lowest_unprivileged = docker_stack.compose(
+        "exec", "-T", "frontend", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"
+    ).stdout.strip()
+
+    page = httpx.get(docker_stack.frontend_url)
+
+    assert (host_config["CapDrop"], host_config["CapAdd"]) == (["ALL"], None)
+    assert uid == "101"
+    assert lowest_unprivileged == "0"
+    assert published[0].rsplit(":", 1)[1] == docker_stack.frontend_url.rsplit(":", 1)[1]
+    assert page.status_code == 200
+    assert '<div id="root">' in page.text
+
+
 def test_services_stop_cleanly_on_sigterm(docker_stack: ComposeStack) -> None:
     """Stopped within their grace period, not killed (exit code 137) when it runs out."""
     docker_stack.compose("stop", "frontend", "backend", "db")

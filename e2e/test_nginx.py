@@ -284,9 +284,9 @@ REDIRECTS = [
 def test_redirects_keep_the_clients_scheme_host_and_port(
     shared_stack: LocalStack, listener: str, path: str, location: str
 ) -> None:
-    """Given nginx reached through another port than it listens on (as compose publishes
-    80 -> 8080) and under another name, when a request is redirected, then the Location is
-    a path alone, and following it stays on the port the client used."""
+    """Given nginx reached through another port than it listens on (as the course's
+    "3000:80" publishes it) and under another name, when a request is redirected, then the
+    Location is a path alone, and following it stays on the port the client used."""
     port = shared_stack.nginx.port if listener == "app" else shared_stack.nginx.api_port
     with TcpForwarder(port) as forwarder, httpx.Client(base_url=forwarder.url) as client:
         redirected = client.get(path, headers={"Host": "tasks.example.com"})
