@@ -24,13 +24,23 @@ from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_TEMPLATE
 class Nginx:
     """The machine's nginx with the project's config, rendered as the nginx image does."""
 
-    def __init__(self, work_dir: Path, backend_url: str, *, body_cap: int | None = None) -> None:
-        """`body_cap` in place of the API's, for tests of what nginx does without it."""
+    def __init__(
+        self,
+        work_dir: Path,
+        backend_url: str,
+        *,
+        body_cap: int | None = None,
+        proxy_read_timeout: int | None = None,
+    ) -> None:
+        """`body_cap` in place of the API's, for tests of what nginx does without it;
+        `proxy_read_timeout` (seconds) in place of the config's, for tests of a backend that
+        never answers."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise RuntimeError("nginx is not installed (apt-get install nginx)")
         if not (DIST_DIR / "index.html").exists():
             raise RuntimeError("frontend/dist is missing: build it (cd frontend && bun run build)")
+        self.work_dir = work_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.status_url = f"http://127.0.0.1:{free_port()}"
@@ -48,6 +58,10 @@ class Nginx:
             NGINX_STATUS_PORT=self.status_url.rsplit(":", 1)[1],
             NGINX_API_PORT=str(self.api_port),
         )
+        if proxy_read_timeout is not None:
+            site = re.sub(
+                r"proxy_read_timeout \d+s;", f"proxy_read_timeout {proxy_read_timeout}s;", site
+            )
         (work_dir / "site.conf").write_text(site)
         # Beside the main config, where the image has it (/etc/nginx/): the site's relative
         # `include` finds it there.
