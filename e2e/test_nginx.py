@@ -491,6 +491,17 @@ def test_what_nginx_does_not_serve_is_a_json_404(
 
 
 @pytest.mark.parametrize("listener", LISTENERS)
+def test_nginx_own_redirect_to_the_api_is_json_too(shared_stack: LocalStack, listener: str) -> None:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{listener_port(shared_stack, listener)}"
+    ) as client:
+        response = client.get("/api?done=true")
+
+    assert_nginx_json_error(response, 301, "Moved Permanently")
+    assert response.headers["location"] == "/api/?done=true"
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
 def test_a_body_over_the_cap_gets_the_apis_json_413_on_both_ports(
     shared_stack: LocalStack, http: httpx.Client, listener: str
 ) -> None:
