@@ -88,6 +88,33 @@ def test_client_side_routes_fall_back_to_the_app(http: httpx.Client) -> None:
     assert response.headers["cache-control"] == "no-cache"
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/robots.txt", "/favicon.ico", "/sitemap.xml", "/apple-touch-icon.png", "/.env",
+     "/.well-known/security.txt", "/.well-known/change-password", "/tasks/old-bundle.js"],
+)  # fmt: skip
+def test_a_missing_file_is_404_not_the_apps_page(http: httpx.Client, path: str) -> None:
+    """Given what crawlers and browsers ask for at the root (robots.txt, favicon.ico,
+    /.well-known/...), when the app has no such file, then it is a 404: the app's page
+    answers navigations only."""
+    response = http.get(path)
+
+    assert_nginx_json_error(response, 404, "Not Found")
+    assert '<div id="root">' not in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/tasks", "/tasks/42", "/some/client/route?filter=done"])
+def test_navigations_get_the_apps_page_and_its_files_are_served(
+    http: httpx.Client, path: str
+) -> None:
+    page = http.get(path)
+    icon = http.get("/favicon.svg")
+
+    assert page.status_code == 200
+    assert '<div id="root">' in page.text
+    assert (icon.status_code, icon.headers["content-type"]) == (200, "image/svg+xml")
+
+
 def test_hashed_assets_are_cached_for_a_year_and_gzipped(http: httpx.Client) -> None:
     response = http.get(f"/assets/{ASSETS[0]}", headers={"Accept-Encoding": "gzip"})
 
