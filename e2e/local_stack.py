@@ -18,7 +18,7 @@ from harness.polling import wait_for_http
 from harness.postgres import fresh_database
 from harness.servers import UvicornServer, stop_process
 
-from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_TEMPLATE
+from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_MAIN, NGINX_TEMPLATE
 
 
 class Nginx:
@@ -69,10 +69,11 @@ class Nginx:
         if body_cap is not None:
             limits = re.sub(r"(client_max_body_size|default) \d+;", rf"\1 {body_cap};", limits)
         (work_dir / NGINX_API_LIMITS.name).write_text(limits)
-        (work_dir / "nginx.conf").write_text(
-            _MAIN_CONFIG.format(work=work_dir, user=_worker_user())
-        )
-        self._command = [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf")]
+        (work_dir / "nginx.conf").write_text(main_config(work_dir))
+        # In the foreground, as the image runs it.
+        self._command = [
+            binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf"), "-g", "daemon off;"
+        ]  # fmt: skip
         self._process: subprocess.Popen[bytes] | None = None
         self._log = work_dir / "error.log"
 
@@ -86,32 +87,20 @@ class Nginx:
         self._process = None
 
 
-def _worker_user() -> str:
+def main_config(work_dir: Path) -> str:
+    """The image's main nginx.conf (worker processes and connections as in production),
+    with its paths in `work_dir` and the site's config included."""
+    config = NGINX_MAIN.read_text()
+    for image_path, here in [
+        ("/tmp/", f"{work_dir}/"),
+        ("/var/log/nginx/", f"{work_dir}/"),
+        ("/etc/nginx/conf.d/*.conf", f"{work_dir}/site.conf"),
+    ]:
+        if image_path not in config:
+            raise RuntimeError(f"{NGINX_MAIN} no longer names {image_path}: update main_config")
+        config = config.replace(image_path, here)
     # Run as root, nginx would run its workers as "nobody"; say it outright.
-    return "user nobody nogroup;" if os.geteuid() == 0 else ""
-
-
-# The main nginx.conf the official image ships, in short: the project's file goes in http{}.
-_MAIN_CONFIG = """
-{user}
-daemon off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {work}/access.log;
-    sendfile on;
-    client_body_temp_path {work}/client_body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-    include {work}/site.conf;
-}}
-"""
+    return ("user nobody nogroup;\n" if os.geteuid() == 0 else "") + config
 
 
 class LocalStack:

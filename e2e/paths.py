@@ -7,6 +7,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DIST_DIR = ROOT / "frontend" / "dist"
 # nginx's config, a template the nginx image renders at start-up.
 NGINX_TEMPLATE = ROOT / "frontend" / "nginx.conf"
+# nginx's main config in the image, which includes it.
+NGINX_MAIN = ROOT / "frontend" / "nginx" / "nginx.conf"
 # The frontend image, whose ENV says where nginx listens (NGINX_PORT, NGINX_API_PORT).
 FRONTEND_DOCKERFILE = ROOT / "frontend" / "Dockerfile"
 # What it includes, generated from the API's OpenAPI document (scripts/api-types).
