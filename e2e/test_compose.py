@@ -12,7 +12,7 @@ import httpx
 import pytest
 from harness.polling import poll, wait_for_http
 
-from compose_stack import ComposeStack
+from compose_stack import ComposeStack, pids_by_service
 from paths import ROOT
 
 pytestmark = pytest.mark.stack
@@ -152,6 +152,47 @@ def test_nginx_serves_the_app_on_port_80_without_root_or_any_capability(
     assert published[0].rsplit(":", 1)[1] == docker_stack.frontend_url.rsplit(":", 1)[1]
     assert page.status_code == 200
     assert '<div id="root">' in page.text
+
+
+def declared_pids_limits(stack: ComposeStack, *args: str) -> dict[str, int]:
+    """Each service's PIDs limit as the compose file declares it (docker compose config)."""
+    config = json.loads(stack.compose(*args, "config", "--format", "json").stdout)
+    return {
+        name: service["deploy"]["resources"]["limits"]["pids"]
+        for name, service in config["services"].items()
+    }
+
+
+def test_every_container_runs_under_the_pids_limit_of_its_service(
+    docker_stack: ComposeStack,
+) -> None:
+    """The engine set each container's PIDs limit from compose's (CIS 5.29), and each runs
+    at most half of it."""
+    declared = declared_pids_limits(docker_stack)
+    running = pids_by_service(docker_stack.project)
+
+    print(f"\nPIDs (limit, now): {running}")
+    assert set(running) == {"db", "backend", "frontend"}
+    for service, (limit, now) in running.items():
+        assert limit == declared[service], service
+        assert 0 < now <= limit // 2, service
+
+
+def test_a_fork_bomb_in_the_frontend_stops_at_its_limit_and_nginx_serves_on(
+    docker_stack: ComposeStack,
+) -> None:
+    """Given 40 processes asked of the frontend's container, whose limit is 16, then the
+    kernel refuses those over the limit, and nginx goes on serving."""
+    bomb = docker_stack.compose(
+        "exec", "-T", "frontend", "sh", "-c", "for i in $(seq 40); do sleep 3 & done; wait",
+        check=False,
+    )  # fmt: skip
+    page = httpx.get(docker_stack.frontend_url)
+
+    assert re.search(r"can't fork|Cannot fork|Resource temporarily unavailable", bomb.stderr), (
+        bomb.stderr
+    )
+    assert page.status_code == 200
 
 
 def test_services_stop_cleanly_on_sigterm(docker_stack: ComposeStack) -> None:

@@ -74,3 +74,24 @@ def test_compose_and_swarm_reach_nginx_on_the_ports_its_image_listens_on() -> No
         assert app_port in targets, f"{path.name}: the app's port {app_port} is not published"
         assert targets <= listening, f"{path.name}: nginx listens on {listening}, not {targets}"
         assert f"http://127.0.0.1:{app_port}/healthz" in frontend["healthcheck"]["test"]
+
+
+def test_every_service_has_a_pids_limit_the_same_in_compose_and_swarm() -> None:
+    """CPU, memory and PIDs limits for every service of the compose file and the Swarm
+    stack, the PIDs limit the same in both for the services both run."""
+    limits = {}
+    for path in (ROOT / "docker-compose.yml", ROOT / "deploy" / "swarm" / "stack.yml"):
+        services = yaml.safe_load(path.read_text())["services"]
+        limits[path.name] = {
+            name: service.get("deploy", {}).get("resources", {}).get("limits", {})
+            for name, service in services.items()
+        }
+        unlimited = [
+            name
+            for name, limit in limits[path.name].items()
+            if not {"cpus", "memory", "pids"} <= set(limit)
+        ]
+        assert unlimited == [], f"{path.name}: no CPU, memory or PIDs limit for {unlimited}"
+    compose, swarm = limits["docker-compose.yml"], limits["stack.yml"]
+    for name in swarm:
+        assert swarm[name]["pids"] == compose[name]["pids"], name
