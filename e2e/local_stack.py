@@ -3,6 +3,7 @@ a throwaway PostgreSQL, the backend (uvicorn) against it, and the machine's ngin
 the project's nginx.conf serving the built frontend and forwarding /api."""
 
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -18,7 +19,7 @@ from harness.polling import wait_for_http
 from harness.postgres import fresh_database
 from harness.servers import UvicornServer, stop_process
 
-from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_MAIN, NGINX_TEMPLATE
+from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_MAIN, NGINX_PROTECT_WRITES, NGINX_TEMPLATE
 
 
 class Nginx:
@@ -31,10 +32,12 @@ class Nginx:
         *,
         body_cap: int | None = None,
         proxy_read_timeout: int | None = None,
+        writer: tuple[str, str] | None = None,
     ) -> None:
         """`body_cap` in place of the API's, for tests of what nginx does without it;
         `proxy_read_timeout` (seconds) in place of the config's, for tests of a backend that
-        never answers."""
+        never answers; `writer`, (user, password), as NGINX_WRITE_USER and
+        NGINX_WRITE_PASSWORD give them to the image: writes then need them."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise RuntimeError("nginx is not installed (apt-get install nginx)")
@@ -57,6 +60,7 @@ class Nginx:
             NGINX_ROOT=str(html),
             NGINX_STATUS_PORT=self.status_url.rsplit(":", 1)[1],
             NGINX_API_PORT=str(self.api_port),
+            NGINX_WRITE_USER=writer[0] if writer else "",
         )
         if proxy_read_timeout is not None:
             site = re.sub(
@@ -70,6 +74,8 @@ class Nginx:
             limits = re.sub(r"(client_max_body_size|default) \d+;", rf"\1 {body_cap};", limits)
         (work_dir / NGINX_API_LIMITS.name).write_text(limits)
         (work_dir / "nginx.conf").write_text(main_config(work_dir))
+        if writer:
+            write_password_file(work_dir / "conf.d", *writer)
         # In the foreground, as the image runs it.
         self._command = [
             binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf"), "-g", "daemon off;"
@@ -85,6 +91,26 @@ class Nginx:
     def stop(self) -> None:
         stop_process(self._process, signal.SIGQUIT)  # graceful: finish open requests
         self._process = None
+
+
+def write_password_file(conf_dir: Path, user: str, password: str) -> None:
+    """What the image's start-up script writes for NGINX_WRITE_USER, by that script, into
+    `conf_dir`, owned by the user nginx's workers run as (the image's nginx user owns it)."""
+    conf_dir.mkdir()
+    subprocess.run(
+        [str(NGINX_PROTECT_WRITES)],
+        env={
+            "PATH": os.environ["PATH"],
+            "NGINX_CONF_DIR": str(conf_dir),
+            "NGINX_WRITE_USER": user,
+            "NGINX_WRITE_PASSWORD": password,
+        },
+        check=True,
+        capture_output=True,
+    )
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(conf_dir / "writers.htpasswd", nobody.pw_uid, nobody.pw_gid)
 
 
 def main_config(work_dir: Path) -> str:

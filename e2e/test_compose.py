@@ -154,6 +154,50 @@ def test_nginx_serves_the_app_on_port_80_without_root_or_any_capability(
     assert '<div id="root">' in page.text
 
 
+# What FRONTEND_ADDRESS publishes the app on when asked: every interface, on purpose.
+EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
+
+
+def published_address(stack: ComposeStack) -> str:
+    """The host address the frontend's port 80 is published on."""
+    container = stack.compose("ps", "--quiet", "frontend").stdout.strip()
+    return docker("port", container, "80/tcp").split()[0].rsplit(":", 1)[0]
+
+
+def test_the_app_is_on_this_machine_only_unless_published_with_a_write_password(
+    docker_stack: ComposeStack,
+) -> None:
+    """By default compose publishes the app on 127.0.0.1 (its API has no login);
+    FRONTEND_ADDRESS=0.0.0.0 publishes it on every interface, and with WRITE_USER and
+    WRITE_PASSWORD set, writes through it then need them while reads stay open."""
+    writer = ("alice", "correct horse battery staple")
+    published = {
+        **docker_stack.env,
+        "FRONTEND_ADDRESS": EVERY_INTERFACE,
+        "WRITE_USER": writer[0],
+        "WRITE_PASSWORD": writer[1],
+    }
+    by_default = published_address(docker_stack)
+    try:
+        docker_stack.compose("up", "--detach", "--wait", "frontend", env=published)
+        everywhere = published_address(docker_stack)
+        read = httpx.get(f"{docker_stack.frontend_url}/api/tasks")
+        refused = httpx.post(f"{docker_stack.frontend_url}/api/tasks", json={"title": "anonyme"})
+        created = httpx.post(
+            f"{docker_stack.frontend_url}/api/tasks", json={"title": "signée"}, auth=writer
+        )
+    finally:
+        docker_stack.compose("up", "--detach", "--wait", "frontend")
+
+    assert by_default == "127.0.0.1"
+    assert everywhere == EVERY_INTERFACE
+    assert read.status_code == 200
+    assert refused.status_code == 401
+    assert refused.json()["detail"].startswith("Not authenticated")
+    assert created.status_code == 201
+    assert published_address(docker_stack) == "127.0.0.1"
+
+
 def declared_pids_limits(stack: ComposeStack, *args: str) -> dict[str, int]:
     """Each service's PIDs limit as the compose file declares it (docker compose config)."""
     config = json.loads(stack.compose(*args, "config", "--format", "json").stdout)

@@ -2,8 +2,10 @@
 a running backend."""
 
 import json
+import os
 import re
 import socket
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +21,7 @@ from harness.network import free_port
 from harness.polling import poll
 
 from local_stack import LocalStack, Nginx, nginx_work_dir
-from paths import DIST_DIR
+from paths import DIST_DIR, NGINX_PROTECT_WRITES
 from tcp_forwarder import TcpForwarder
 
 ASSETS = sorted(path.name for path in (DIST_DIR / "assets").glob("*.js"))
@@ -605,10 +608,10 @@ class MisbehavingApi:
 
 
 @contextmanager
-def nginx_before(api: MisbehavingApi, **settings: int) -> Iterator[Nginx]:
+def nginx_before(api: MisbehavingApi, proxy_read_timeout: int | None = None) -> Iterator[Nginx]:
     """nginx with the project's config in front of `api`."""
     with nginx_work_dir() as work_dir:
-        nginx = Nginx(work_dir, api.url, **settings)
+        nginx = Nginx(work_dir, api.url, proxy_read_timeout=proxy_read_timeout)
         nginx.start()
         try:
             yield nginx
@@ -646,3 +649,145 @@ def test_a_client_that_gives_up_waiting_is_logged_499_and_gets_nothing() -> None
         statuses = poll(lambda: access_log_statuses(nginx) or None, within=10, what="a log line")
 
     assert statuses == [499]
+
+
+# ---- Writes when the app is published: a password, and a rate ------------------------------
+# docker-compose.yml publishes the app on 127.0.0.1 unless FRONTEND_ADDRESS says otherwise;
+# published, writes need WRITE_USER and WRITE_PASSWORD (NGINX_WRITE_USER and
+# NGINX_WRITE_PASSWORD in the image), and are limited to 10 a second from one address.
+
+WRITER = ("alice", "correct horse battery staple")
+
+
+@pytest.fixture
+def protected(shared_stack: LocalStack) -> Iterator[Nginx]:
+    """A second nginx with the project's config, in front of the same backend, as the image
+    runs it with NGINX_WRITE_USER and NGINX_WRITE_PASSWORD set."""
+    with nginx_work_dir() as work_dir:
+        nginx = Nginx(work_dir, shared_stack.backend.url, writer=WRITER)
+        nginx.start()
+        try:
+            yield nginx
+        finally:
+            nginx.stop()
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_published_writes_need_the_password_and_reads_do_not(
+    protected: Nginx, listener: str
+) -> None:
+    port = protected.port if listener == "app" else protected.api_port
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as anyone:
+        read = anyone.get("/api/tasks")
+        head = anyone.head("/api/tasks")
+        refused = anyone.post("/api/tasks", json={"title": "sans mot de passe"})
+        guessed = anyone.post("/api/tasks", json={"title": "x"}, auth=(WRITER[0], "guess"))
+        created = anyone.post("/api/tasks", json={"title": "avec"}, auth=WRITER)
+        task = f"/api/tasks/{created.json()['id']}"
+        refused_changes = [anyone.patch(task, json={"done": True}), anyone.delete(task)]
+        deleted = anyone.delete(task, auth=WRITER)
+
+    assert (read.status_code, head.status_code) == (200, 200)
+    for answer in (refused, guessed, *refused_changes):
+        assert_nginx_json_error(
+            answer, 401, "Not authenticated: writes need the user and password set for this app"
+        )
+        assert answer.headers["www-authenticate"] == 'Basic realm="Tasks: writes"'
+    assert created.status_code == 201, created.text
+    assert deleted.status_code == 204
+
+
+def send_at_once(url: str, count: int, **request: object) -> list[httpx.Response]:
+    """`count` POST /api/tasks to `url` at the same moment, each on its own connection."""
+    barrier = threading.Barrier(count)
+
+    def one(number: int) -> httpx.Response:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            barrier.wait()
+            return client.post("/api/tasks", json={"title": f"rafale {number}"}, **request)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def write_let_through(nginx: Nginx) -> httpx.Response | None:
+    response = httpx.post(f"{nginx.url}/api/tasks", json={"title": "encore"}, auth=WRITER)
+    return response if response.status_code == 201 else None
+
+
+@pytest.mark.parametrize(("auth", "let_through"), [(WRITER, 201), ((WRITER[0], "guess"), 401)])
+def test_published_writes_beyond_10_a_second_get_429_with_retry_after(
+    protected: Nginx, auth: tuple[str, str], let_through: int
+) -> None:
+    """Given 40 writes from one address at once, with the password or guessing it, then
+    about 21 are let through (one, and a burst of 20) and the others get the JSON 429 with
+    Retry-After; reads are not counted; a moment later writes pass again."""
+    answers = send_at_once(protected.url, 40, auth=auth)
+    reads = [httpx.get(f"{protected.url}/api/tasks") for _ in range(10)]
+    again = poll(lambda: write_let_through(protected), within=5, what="a write let through")
+
+    limited = [answer for answer in answers if answer.status_code == 429]
+    print(f"\n40 writes at once: {Counter(answer.status_code for answer in answers)}")
+    assert 15 <= len(limited) <= 19
+    for answer in limited:
+        assert_nginx_json_error(answer, 429, "Too many requests; retry later.")
+        assert answer.headers["retry-after"] == "1"
+    passed = {answer.status_code for answer in answers if answer.status_code != 429}
+    assert passed == {let_through}
+    assert {read.status_code for read in reads} == {200}
+    assert again.status_code == 201
+
+
+def test_unpublished_writes_are_open_and_not_limited(shared_stack: LocalStack) -> None:
+    """Without NGINX_WRITE_USER (the app on 127.0.0.1, the default), writes need nothing
+    and 40 at once all pass."""
+    answers = send_at_once(shared_stack.nginx.url, 40)
+
+    assert Counter(answer.status_code for answer in answers) == {201: 40}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"NGINX_WRITE_USER": "alice"}, "has no password (NGINX_WRITE_PASSWORD"),
+        ({"NGINX_WRITE_PASSWORD": "secret"}, "no NGINX_WRITE_USER (compose: WRITE_USER)"),
+        ({"NGINX_WRITE_USER": 'a"b', "NGINX_WRITE_PASSWORD": "x"}, "may hold letters, digits"),
+        ({"NGINX_WRITE_USER": "al", "NGINX_WRITE_PASSWORD_FILE": "/nonexistent"}, "cannot be read"),
+        ({"NGINX_WRITE_USER": "alice", "NGINX_WRITE_PASSWORD": "a:b"}, "any character but ':'"),
+    ],
+)  # fmt: skip
+def test_a_write_protection_that_cannot_work_stops_nginx_with_its_reason(
+    tmp_path: Path, settings: dict[str, str], message: str
+) -> None:
+    """The image's start-up script refuses settings that would leave writes open or nginx
+    unable to start, before nginx starts, and says which."""
+    result = subprocess.run(
+        [str(NGINX_PROTECT_WRITES)],
+        env={"PATH": os.environ["PATH"], "NGINX_CONF_DIR": str(tmp_path), **settings},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert not (tmp_path / "writers.htpasswd").exists()
+
+
+def test_the_write_password_can_come_from_a_secret_file(tmp_path: Path) -> None:
+    secret = tmp_path / "write_password"
+    secret.write_text("from a secret")
+    result = subprocess.run(
+        [str(NGINX_PROTECT_WRITES)],
+        env={
+            "PATH": os.environ["PATH"],
+            "NGINX_CONF_DIR": str(tmp_path),
+            "NGINX_WRITE_USER": "bob",
+            "NGINX_WRITE_PASSWORD_FILE": str(secret),
+        },
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "writers.htpasswd").read_text() == "bob:{PLAIN}from a secret\n"
+    assert (tmp_path / "writers.htpasswd").stat().st_mode & 0o777 == 0o600
