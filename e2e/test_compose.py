@@ -7,12 +7,14 @@ import os
 import re
 import subprocess
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from harness.network import free_port
 from harness.polling import poll, wait_for_http
 
-from compose_stack import ComposeStack, pids_by_service
+from compose_stack import ComposeStack, pids_by_service, startable_services
 from paths import ROOT
 
 pytestmark = pytest.mark.stack
@@ -334,3 +336,123 @@ def test_a_client_sent_x_forwarded_for_is_not_the_client_the_backend_logs(
         assert record["client"] != "1.2.3.4"
         # The address nginx saw: this machine, through Docker's port publishing.
         assert ipaddress.ip_address(str(record["client"])).is_private
+
+
+# ---- Stopping: what the documented stop commands leave ----------------------------------
+# The tests below stop the run's stack, each in its own way, and start it again.
+
+# The stack's named volumes, as compose names them: what `down` without -v keeps.
+DATA_VOLUMES = {"postgres_data", "postgres_socket", "prometheus_data", "grafana_data"}
+
+
+def make(stack: ComposeStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make ARGS` in the repository, on this stack (COMPOSE_PROJECT_NAME)."""
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env={**stack.env, "COMPOSE_PROJECT_NAME": stack.project},
+        capture_output=True,
+        text=True,
+    )
+
+
+def left_on_the_engine(stack: ComposeStack) -> dict[str, set[str]]:
+    """What of the stack is still on the engine: its containers (by service), networks and
+    volumes (by the names compose gives them, without the project's prefix)."""
+    label = f"label=com.docker.compose.project={stack.project}"
+    service = '{{.Label "com.docker.compose.service"}}'
+    left = {
+        "containers": set(docker("ps", "--all", "--filter", label, "--format", service).split())
+    }
+    for kind in ("network", "volume"):
+        names = docker(kind, "ls", "--filter", label, "--format", "{{.Name}}").split()
+        left[f"{kind}s"] = {name.removeprefix(f"{stack.project}_") for name in names}
+    return left
+
+
+@pytest.fixture
+def monitoring_up(docker_stack: ComposeStack) -> Iterator[list[str]]:
+    """The stack with `docker compose --profile monitoring up -d` (docs/monitoring.md), its
+    services that can start here; the stack as it was afterwards."""
+    env = {
+        **docker_stack.env,
+        **{f"{name}_PORT": str(free_port()) for name in ("PROMETHEUS", "ALERTMANAGER", "GRAFANA")},
+    }
+    services, _ = startable_services(
+        env, "--project-name", docker_stack.project, profile="monitoring"
+    )
+    docker_stack.compose("--profile", "monitoring", "up", "--detach", "--wait", *services, env=env)
+    try:
+        yield services
+    finally:
+        make(docker_stack, "down", "V=1")
+        docker_stack.up()
+
+
+def test_make_down_stops_every_service_and_keeps_only_the_data(
+    monitoring_up: list[str], docker_stack: ComposeStack
+) -> None:
+    """Given the app and the monitoring profile up, `make down` leaves nothing running and
+    no network, only the data volumes; `make down V=1` then leaves nothing at all, and
+    says so."""
+    down = make(docker_stack, "down")
+    after_down = left_on_the_engine(docker_stack)
+    start_over = make(docker_stack, "down", "V=1")
+    after_start_over = left_on_the_engine(docker_stack)
+
+    assert down.returncode == 0, down.stderr
+    assert after_down["containers"] == set()
+    assert after_down["networks"] == set()
+    assert {"postgres_data", "prometheus_data"} <= after_down["volumes"] <= DATA_VOLUMES
+    assert start_over.returncode == 0, start_over.stderr
+    assert "the next up starts over" in start_over.stdout
+    assert after_start_over == {"containers": set(), "networks": set(), "volumes": set()}
+
+
+@pytest.mark.parametrize("volumes", [[], ["--volumes"]], ids=["down", "down -v"])
+def test_the_docs_stop_command_for_monitoring_stops_it_all(
+    monitoring_up: list[str], docker_stack: ComposeStack, volumes: list[str]
+) -> None:
+    """docs/monitoring.md's stop command, `docker compose --profile monitoring down` (and
+    -v), stops what its start command started; with -v the data is gone."""
+    command = "docker compose --profile monitoring down"
+    assert command in (ROOT / "docs" / "monitoring.md").read_text()
+
+    stopped = docker_stack.compose("--profile", "monitoring", "down", *volumes, check=False)
+    left = left_on_the_engine(docker_stack)
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert (left["containers"], left["networks"]) == (set(), set())
+    assert left["volumes"] == (set() if volumes else left["volumes"] & DATA_VOLUMES)
+    assert ("postgres_data" in left["volumes"]) != bool(volumes)
+
+
+def test_make_down_v1_names_a_volume_it_could_not_delete_and_what_holds_it(
+    docker_stack: ComposeStack,
+) -> None:
+    """Given the data volume also mounted by a container of no compose project, then
+    `make down V=1` fails, naming the volume kept and that container."""
+    volume = f"{docker_stack.project}_postgres_data"
+    holder = f"{docker_stack.project}-holder"
+    image = next(s["Image"] for s in docker_stack.services() if s["Service"] == "backend")
+    docker(
+        "run",
+        "--detach",
+        "--name",
+        holder,
+        "--volume",
+        f"{volume}:/data",
+        "--entrypoint",
+        "sleep",
+        image,
+        "300",
+    )
+    try:
+        start_over = make(docker_stack, "down", "V=1")
+    finally:
+        docker("rm", "--force", holder)
+        make(docker_stack, "down", "V=1")
+        docker_stack.up()
+
+    assert start_over.returncode != 0
+    assert f"KEPT: volume {volume}, still used by {holder}" in start_over.stderr
