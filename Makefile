@@ -56,10 +56,13 @@ dev: ## The stack with hot reload in the containers (Compose Watch, compose.dev.
 	@scripts/require-docker dev
 	docker compose -f docker-compose.yml -f compose.dev.yaml up --build --watch
 
+# Every profile's services ('*'): a plain `docker compose down` leaves those of a profile
+# it was not given (--profile monitoring) running, with the data volume they mount.
 .PHONY: down
-down: ## docker compose down (the data volume is kept; `make down V=1` deletes it)
+down: ## docker compose down, every profile (the data is kept; `make down V=1` deletes it)
 	@scripts/require-docker
-	docker compose down $(if $(V),--volumes)
+	docker compose --profile '*' down --remove-orphans $(if $(V),--volumes)
+	@$(if $(V),scripts/volumes-left)
 
 .PHONY: logs
 logs: ## docker compose logs --follow

@@ -216,7 +216,7 @@ def test_a_password_changed_after_the_volume_was_created_is_found_never_shown(
         )
     print(f"\n{text}")
     assert "POSTGRES_PASSWORD" in verdict["finding"]
-    assert "docker compose down -v" in verdict["fix"]
+    assert "docker compose --profile '*' down -v" in verdict["fix"]
     assert changed not in text
     assert changed not in json.dumps(verdict)
 
@@ -273,7 +273,7 @@ def test_a_database_name_changed_after_the_volume_was_created_is_named_with_its_
     assert 'no database "tasks2" (POSTGRES_DB)' in verdict["finding"]
     assert "The volume holds: tasks." in verdict["finding"]
     assert "POSTGRES_DB" in verdict["fix"]
-    assert "docker compose down -v" in verdict["fix"]
+    assert "docker compose --profile '*' down -v" in verdict["fix"]
 
 
 # The course page's "find the 3 errors" file, as printed (the exercise's text is the

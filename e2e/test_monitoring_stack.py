@@ -8,6 +8,7 @@ The profile's services whose image this machine has are started: all but Grafana
 (no registry answers and no stand-in can be built, see docker-compose.yml); where its
 image can be pulled, Grafana is started too and its provisioned dashboards are checked."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll
 
-from compose_stack import ComposeStack, startable_services
+from compose_stack import ComposeStack, pids_by_service, startable_services
 from dashboards import PanelQuery, panel_queries, selectors, variable_queries
 from paths import ROOT
 from runbooks import commands
@@ -144,6 +145,20 @@ def test_every_target_is_up(monitoring: Monitoring) -> None:
         'node_filesystem_size_bytes{mountpoint="/var/lib/postgresql/data"}'
     )
     assert float(volume["value"][1]) > 0
+
+
+def test_every_monitoring_container_runs_under_its_pids_limit(monitoring: Monitoring) -> None:
+    """The engine set each monitoring container's PIDs limit from compose's (CIS 5.29);
+    each Go program, held to one scheduler thread (GOMAXPROCS), runs at most half of it."""
+    config = json.loads(monitoring.compose("config", "--format", "json").stdout)
+    running = pids_by_service(monitoring.stack.project)
+
+    print(f"\nPIDs (limit, now): {running}")
+    assert set(monitoring.services) <= set(running)
+    for service in monitoring.services:
+        limit, now = running[service]
+        assert limit == config["services"][service]["deploy"]["resources"]["limits"]["pids"]
+        assert 0 < now <= limit // 2, service
 
 
 def test_traffic_through_nginx_shows_in_the_request_rate(monitoring: Monitoring) -> None:
