@@ -96,6 +96,9 @@ def test_replicas_without_the_scale_file_fight_over_the_published_port(
 ) -> None:
     """What docs/scale-out.md says happens without compose.scale.yaml: the second backend
     cannot bind 127.0.0.1:8000, which the first holds."""
+    # The stack as docker-compose.yml alone makes it: one backend that publishes its port
+    # (the replicas above, from compose.scale.yaml, publish none, and would not clash).
+    compose_app.compose("up", "--detach", "--wait", "--scale", "backend=1")
     try:
         result = compose_app.compose(
             "up", "--detach", "--scale", "backend=2", "--no-recreate", check=False
