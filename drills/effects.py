@@ -188,8 +188,8 @@ def task_survives_down_up(ws: Workspace) -> Condition:
         "persistence",
         said,
         "a task added before docker compose down was gone after docker compose up: down "
-        "removes the containers, and the database kept its files inside its container (no "
-        "volume at /var/lib/postgresql/data)",
+        "removes the containers, and the database kept its files in an anonymous volume, which "
+        "the new container is not given back (no named volume at /var/lib/postgresql/data)",
     )
 
 

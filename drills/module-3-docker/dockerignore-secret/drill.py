@@ -34,26 +34,30 @@ def setup(ws: Workspace) -> None:
 
 
 def files_holding(ws: Workspace, image: str, tokens: list[str]) -> list[str]:
-    """Every file of `image` that holds one of `tokens`: the image's file system, read whole
-    (docker export of a container created from it, never started)."""
-    created = ws.docker("create", image)
-    container = created.stdout.strip()
-    found = []
-    try:
-        export = subprocess.Popen(["docker", "export", container], stdout=subprocess.PIPE)
-        assert export.stdout is not None
-        with tarfile.open(fileobj=export.stdout, mode="r|") as archive:
-            for member in archive:
-                if not member.isfile() or member.size > 4_000_000:
-                    continue
-                content = archive.extractfile(member)
-                data = content.read() if content else b""
-                if any(token.encode() in data for token in tokens):
-                    found.append("/" + member.name)
-        export.wait()
-    finally:
-        ws.docker("rm", "--force", container)
-    return found
+    """Every file, in every layer of `image`, that holds one of `tokens` (docker save: the
+    layers as they are shipped). A file a later step deletes is still in the layer that
+    added it, for anyone who pulls the image: read layer by layer, never the merged view."""
+    found: set[str] = set()
+    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+    assert save.stdout is not None
+    with tarfile.open(fileobj=save.stdout, mode="r|") as archive:
+        for member in archive:
+            layer = archive.extractfile(member) if member.isfile() else None
+            if layer is None:
+                continue
+            try:  # a layer is a tar (layer.tar, or a blob); the manifest and config are not
+                with tarfile.open(fileobj=layer, mode="r|*") as files:
+                    for file in files:
+                        content = files.extractfile(file) if file.isfile() else None
+                        if content is None or file.size > 4_000_000:
+                            continue
+                        data = content.read()
+                        if any(token.encode() in data for token in tokens):
+                            found.add("/" + file.name)
+            except tarfile.ReadError:
+                continue
+    save.wait()
+    return sorted(found)
 
 
 def no_secret(ws: Workspace) -> Condition:
@@ -68,8 +72,9 @@ def no_secret(ws: Workspace) -> Condition:
     return failed(
         "secret",
         said,
-        f"the image holds {', '.join(found)}, with its token: COPY . . copies all the build "
-        "context holds, and backend/.dockerignore does not keep those files out of it",
+        f"the image holds {', '.join(found)}, with its token, in one of its layers: COPY . . "
+        "copies all the build context holds, and backend/.dockerignore does not keep those "
+        "files out of it (a later RUN rm hides a file, and leaves it in the layer before)",
     )
 
 

@@ -36,6 +36,14 @@ def not_killed(ws: Workspace) -> Condition:
             f"the kernel killed it (OOMKilled: true; exit code 137 = 128 + SIGKILL): it needed "
             f"more memory than its limit, {limit // 2**20} MiB",
         )
+    if not limit:
+        return failed(
+            "memory",
+            said,
+            "it has no memory limit any more: one leak or spike could then take the whole "
+            "machine's memory, other containers' too. Keep a limit (deploy.resources.limits."
+            "memory), above what the app needs",
+        )
     return passed("memory", said)
 
 
