@@ -196,7 +196,7 @@ def test_every_object_but_the_namespace_lives_in_it(
 def test_network_policies_allow_exactly_the_planned_flows(rendered: dict[str, Path]) -> None:
     base = {
         ("*", "kube-system/kube-dns", 53),
-        ("ingress-nginx", "frontend", 80),
+        ("ingress-nginx", "frontend", 8080),
         ("frontend", "backend", 8000),
         ("backend", "anywhere", 5432),  # PostgreSQL may be outside the cluster (prod)
     }
@@ -213,10 +213,10 @@ def test_network_policies_allow_exactly_the_planned_flows(rendered: dict[str, Pa
 def test_the_frontend_pod_can_bind_the_port_its_image_listens_on(
     rendered: dict[str, Path], overlay: str
 ) -> None:
-    """nginx listens on its image's NGINX_PORT (80, as the course's Dockerfile), as user
-    101 with no capability: the pod declares that port, lets its own network namespace
-    bind it (the sysctl Docker Engine sets in its containers), and the ingress controller
-    may reach it."""
+    """nginx listens on NGINX_PORT (the image's 80, as the course's Dockerfile, unless the
+    pod sets it), as user 101 with no capability: the pod declares that port, its network
+    namespace lets that user bind it (a port from 1024 up, unless a sysctl lowers that),
+    and the ingress controller may reach it."""
     image_port = int(re.findall(r"\bNGINX_PORT=(\d+)", FRONTEND_DOCKERFILE.read_text())[0])
     manifests = docs(rendered[overlay])
     (frontend,) = [
