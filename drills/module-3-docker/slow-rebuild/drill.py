@@ -2,6 +2,7 @@
 reinstall the dependencies, measured from the build's own output."""
 
 import re
+import secrets
 from pathlib import Path
 
 from effects import api_answers, services_running
@@ -37,7 +38,9 @@ def installs_once(ws: Workspace) -> Condition:
         return failed("cache", said, f"the image does not build: {output.strip()[-300:]}")
     original = ws.read(CHANGED)
     try:
-        ws.write(CHANGED, original + "# make check: a one-line change\n")
+        # A line never built before: BuildKit reuses any layer it has built from the same
+        # files, in this workspace or an earlier one, whatever the Dockerfile's order.
+        ws.write(CHANGED, original + f"# make check: a one-line change ({secrets.token_hex(8)})\n")
         status, output = build(ws)
     finally:
         ws.write(CHANGED, original)
