@@ -1,3 +1,5 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
 import { ErrorBanner } from "./components/ErrorBanner";
 import { NewTaskForm } from "./components/NewTaskForm";
 import { Notice } from "./components/Notice";
@@ -7,9 +9,20 @@ import { TaskFooter } from "./components/TaskFooter";
 import { TaskList } from "./components/TaskList";
 import { ToggleAll } from "./components/ToggleAll";
 import { matches, useFilter } from "./filter";
+import { createQueryClient } from "./queries";
 import { useTasks } from "./useTasks";
 
+/** The app, with its own TanStack Query client: one per page (and per test). */
 export function App() {
+  const [client] = useState(createQueryClient);
+  return (
+    <QueryClientProvider client={client}>
+      <TaskApp />
+    </QueryClientProvider>
+  );
+}
+
+function TaskApp() {
   const filter = useFilter();
   const list = useTasks();
   const { summary } = list;
@@ -22,7 +35,7 @@ export function App() {
       const question = `Delete all ${summary.done} done tasks? ${unseen} of them are not shown here.`;
       if (!window.confirm(question)) return;
     }
-    void list.clearDone();
+    list.clearDone();
   }
 
   return (
@@ -33,7 +46,7 @@ export function App() {
       </header>
 
       <NewTaskForm onAdd={list.add} />
-      {list.notice && <Notice message={list.notice} onDismiss={list.dismissNotice} />}
+      {list.notice && <Notice notice={list.notice} onDismiss={list.dismissNotice} />}
 
       {list.load.status === "loading" && (
         <p className="loading" role="status">
@@ -50,7 +63,7 @@ export function App() {
       {list.load.status === "ready" && (summary.total > 0 || list.tasks.length > 0) && (
         <section aria-label="Task list">
           <div className="list-controls">
-            <ToggleAll allDone={summary.open === 0} onChange={(done) => void list.setAll(done)} />
+            <ToggleAll allDone={summary.open === 0} onChange={list.setAll} />
             <TaskFilters current={filter} />
           </div>
           <TaskList
@@ -64,7 +77,7 @@ export function App() {
             <button
               type="button"
               className="load-more"
-              onClick={() => void list.loadMore()}
+              onClick={list.loadMore}
               disabled={list.loadingMore}
             >
               {list.loadingMore ? "Loading…" : "Load more"}

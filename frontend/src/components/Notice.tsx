@@ -1,10 +1,17 @@
-type Props = { message: string; onDismiss: () => void };
+/** What a notice says: `before`, then a task's title if any (quoted), then `after`. */
+export type NoticeContent = { before: string; title?: string; after?: string };
+
+type Props = { notice: NoticeContent; onDismiss: () => void };
 
 /** A change that did not go through, said plainly until dismissed. */
-export function Notice({ message, onDismiss }: Props) {
+export function Notice({ notice: { before, title, after }, onDismiss }: Props) {
   return (
     <div className="banner notice" role="alert">
-      <p>{message}</p>
+      <p>
+        {before}
+        {title !== undefined && `"${title}"`}
+        {after}
+      </p>
       <button type="button" className="icon" onClick={onDismiss} aria-label="Dismiss">
         ✕
       </button>

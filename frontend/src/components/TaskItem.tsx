@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { type KeyboardEvent, memo, useEffect, useId, useRef, useState } from "react";
 import type { Task } from "../api";
 import { titleProblem, trimTitle } from "../title";
 
@@ -9,8 +9,9 @@ type Props = {
   onDelete: (task: Task) => void;
 };
 
-/** One task: a checkbox, its title (double-click or Edit to change it), and Delete. */
-export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
+/** One task: a checkbox, its title (double-click or Edit to change it), and Delete. Drawn
+ * again only when the task or an action changes, not on every render of a long list. */
+export const TaskItem = memo(function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(task.title);
   const [problem, setProblem] = useState<string | null>(null);
@@ -133,4 +134,4 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
       </button>
     </li>
   );
-}
+});
