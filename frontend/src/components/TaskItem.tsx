@@ -76,10 +76,11 @@ export const TaskItem = memo(function TaskItem({ task, onToggle, onRename, onDel
 
   if (editing) {
     return (
-      <li className="task editing">
+      <li className="task editing" data-task-id={task.id}>
         <input
           ref={input}
           className="edit"
+          data-control="edit"
           value={draft}
           aria-label={`Edit title of "${task.title}"`}
           aria-invalid={problem !== null}
@@ -101,9 +102,10 @@ export const TaskItem = memo(function TaskItem({ task, onToggle, onRename, onDel
   }
 
   return (
-    <li className={task.done ? "task done" : "task"}>
+    <li className={task.done ? "task done" : "task"} data-task-id={task.id}>
       <input
         type="checkbox"
+        data-control="toggle"
         checked={task.done}
         onChange={() => onToggle(task)}
         aria-label={task.done ? `Mark "${task.title}" as not done` : `Mark "${task.title}" as done`}
@@ -117,6 +119,7 @@ export const TaskItem = memo(function TaskItem({ task, onToggle, onRename, onDel
         ref={editButton}
         type="button"
         className="icon"
+        data-control="edit"
         onClick={startEditing}
         aria-label={`Edit "${task.title}"`}
         title="Edit"
@@ -126,6 +129,7 @@ export const TaskItem = memo(function TaskItem({ task, onToggle, onRename, onDel
       <button
         type="button"
         className="icon danger"
+        data-control="delete"
         onClick={() => onDelete(task)}
         aria-label={`Delete "${task.title}"`}
         title="Delete"
