@@ -493,3 +493,77 @@ def test_a_rolled_back_change_that_hides_the_focused_task_moves_the_focus(
     expect(page.get_by_text("Nothing left to do.")).to_be_visible()
     expect(new_task_field(page)).to_be_focused()
     assert_no_axe_violations(page)
+
+
+def fail_next_change(page: Page, stack: AppStack, detail: str) -> None:
+    """The next PATCH of a task is refused (422, `detail`), as a server would."""
+    refused: list[str] = []
+
+    def refuse_once(route: Route) -> None:
+        if route.request.method == "PATCH" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=422, json={"detail": detail})
+        else:
+            route.continue_()
+
+    page.route(f"{stack.url}/api/tasks/*", refuse_once)
+
+
+def test_a_notice_quoting_a_long_title_fits_every_width_from_320_px(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    page = app.page
+    title = "Supercalifragilisticexpialidocious" * 5 + "x" * 30  # 200 characters, no space
+    assert len(title) == 200
+    httpx.post(f"{stack.url}/api/tasks", json={"title": title}).raise_for_status()
+    page.reload()
+    fail_next_change(page, stack, "The server refused it.")
+
+    page.get_by_role("checkbox", name=f'Mark "{title}" as done').focus()
+    page.keyboard.press("Space")
+    notice = page.get_by_role("alert")
+    expect(notice).to_contain_text(f'Could not complete "{title}"')
+
+    for width in (320, 360, 390, 768, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        dismiss = notice.get_by_role("button", name="Dismiss").bounding_box()
+        assert dismiss is not None
+        assert dismiss["x"] >= 0
+        assert dismiss["x"] + dismiss["width"] <= width
+        if width in (360, 1280):
+            screenshot(page, f"notice-long-title-{width}")
+    assert_no_axe_violations(page)
+
+
+def test_a_right_to_left_override_in_a_title_stays_inside_the_notice_quote(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    """U+202E reverses what follows it up to the end of its paragraph, unless the title is
+    isolated from the sentence around it: then only the title is reversed."""
+    page = app.page
+    title = "abc\u202edef"
+    httpx.post(f"{stack.url}/api/tasks", json={"title": title}).raise_for_status()
+    page.reload()
+    fail_next_change(page, stack, "No.")
+
+    page.get_by_role("checkbox", name=f'Mark "{title}" as done').click()
+    notice = page.get_by_role("alert").locator("p")
+    expect(notice).to_contain_text("it is back as it was: No.")
+
+    # Where "back" and "was" are drawn: left to right, on one line, as the sentence reads.
+    boxes = notice.evaluate(
+        """(p) => {
+            const node = [...p.childNodes].find((n) => n.textContent.includes("back as it was"));
+            const box = (word) => {
+                const range = document.createRange();
+                const at = node.textContent.indexOf(word);
+                range.setStart(node, at);
+                range.setEnd(node, at + word.length);
+                return range.getBoundingClientRect().toJSON();
+            };
+            return { back: box("back"), was: box("was") };
+        }"""
+    )
+    assert boxes["back"]["top"] == boxes["was"]["top"]
+    assert boxes["back"]["left"] < boxes["was"]["left"]
