@@ -58,8 +58,18 @@ def test_hashed_assets_are_cached_for_a_year_and_gzipped(http: httpx.Client) -> 
 
 
 def test_missing_asset_is_404_with_security_headers_not_the_app(http: httpx.Client) -> None:
-    response = http.get("/assets/missing-0123.js")
+    """After three tries: another release behind the same balancer may have it (nginx.conf,
+    $tasks_asset_next_try); each redirect is never cached and closes its connection."""
+    response = http.get("/assets/missing-0123.js", follow_redirects=True)
 
+    assert [asked.headers["location"] for asked in response.history] == [
+        f"/assets/missing-0123.js?try={number}" for number in (1, 2, 3)
+    ]
+    for asked in response.history:
+        assert asked.status_code == 307
+        assert asked.headers["cache-control"] == "no-store"
+        assert asked.headers["connection"] == "close"
+        assert_security_headers(asked)
     assert response.status_code == 404
     assert '<div id="root">' not in response.text
     assert "cache-control" not in response.headers
