@@ -24,12 +24,17 @@ from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_TEMPLATE
 class Nginx:
     """The machine's nginx with the project's config, rendered as the nginx image does."""
 
-    def __init__(self, work_dir: Path, backend_url: str, *, body_cap: int | None = None) -> None:
-        """`body_cap` in place of the API's, for tests of what nginx does without it."""
-        binary = shutil.which("nginx") or "/usr/sbin/nginx"
-        if not Path(binary).exists():
-            raise RuntimeError("nginx is not installed (apt-get install nginx)")
-        if not (DIST_DIR / "index.html").exists():
+    def __init__(
+        self,
+        work_dir: Path,
+        backend_url: str,
+        *,
+        body_cap: int | None = None,
+        dist: Path = DIST_DIR,
+    ) -> None:
+        """`body_cap` in place of the API's, for tests of what nginx does without it;
+        `dist`, a build of the web app other than frontend/dist (another release's)."""
+        if not (dist / "index.html").exists():
             raise RuntimeError("frontend/dist is missing: build it (cd frontend && bun run build)")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -39,7 +44,7 @@ class Nginx:
         # A copy of dist/ in the work folder, which nginx's unprivileged workers can read
         # wherever the checkout is (a private home or temporary folder, say).
         html = work_dir / "html"
-        shutil.copytree(DIST_DIR, html)
+        shutil.copytree(dist, html)
         site = Template(NGINX_TEMPLATE.read_text()).safe_substitute(
             BACKEND_URL=backend_url,
             NGINX_PORT=str(self.port),
@@ -55,10 +60,7 @@ class Nginx:
         if body_cap is not None:
             limits = re.sub(r"(client_max_body_size|default) \d+;", rf"\1 {body_cap};", limits)
         (work_dir / NGINX_API_LIMITS.name).write_text(limits)
-        (work_dir / "nginx.conf").write_text(
-            _MAIN_CONFIG.format(work=work_dir, user=_worker_user())
-        )
-        self._command = [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf")]
+        self._command = nginx_command(work_dir)
         self._process: subprocess.Popen[bytes] | None = None
         self._log = work_dir / "error.log"
 
@@ -70,6 +72,16 @@ class Nginx:
     def stop(self) -> None:
         stop_process(self._process, signal.SIGQUIT)  # graceful: finish open requests
         self._process = None
+
+
+def nginx_command(work_dir: Path) -> list[str]:
+    """The command that runs the machine's nginx on `work_dir`'s site.conf, inside the main
+    config the official image ships (written to `work_dir` too)."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise RuntimeError("nginx is not installed (apt-get install nginx)")
+    (work_dir / "nginx.conf").write_text(_MAIN_CONFIG.format(work=work_dir, user=_worker_user()))
+    return [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf")]
 
 
 def _worker_user() -> str:
