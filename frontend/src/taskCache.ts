@@ -93,10 +93,17 @@ export function removeTasks(client: QueryClient, which: (task: Task) => boolean)
     added: (client.getQueryData<Task[]>(ADDED) ?? []).filter(which),
   };
   editTasks(client, (tasks) => tasks.filter((task) => !which(task)));
-  const unique = new Map([...removed.added, ...removed.listed].map((task) => [task.id, task]));
-  for (const task of unique.values())
-    editSummary(client, (summary) => counted(summary, -1, task.done));
+  countEach(client, removed, -1);
   return removed;
+}
+
+/** `removed`'s tasks, each once (one can be in a page and among the added), added to the
+ * totals (`sign` 1) or taken from them (-1). */
+function countEach(client: QueryClient, removed: Removed, sign: 1 | -1): void {
+  const each = new Map([...removed.added, ...removed.listed].map((task) => [task.id, task]));
+  editSummary(client, (summary) =>
+    [...each.values()].reduce((sum, task) => counted(sum, sign, task.done), summary),
+  );
 }
 
 /** What `removeTasks` took out, put back where it was held, and counted again. */
@@ -114,9 +121,7 @@ export function putBack(client: QueryClient, removed: Removed): void {
     };
   });
   client.setQueryData<Task[]>(ADDED, (added = []) => back(added, removed.added));
-  const unique = new Map([...removed.added, ...removed.listed].map((task) => [task.id, task]));
-  for (const task of unique.values())
-    editSummary(client, (summary) => counted(summary, 1, task.done));
+  countEach(client, removed, 1);
 }
 
 /** Every done task deleted, loaded or not: none is counted as done any more. Returns those
@@ -133,8 +138,8 @@ export function undoDeleteDone(
   client: QueryClient,
   { removed, done }: ReturnType<typeof deleteDone>,
 ): void {
-  putBack(client, { listed: removed.listed, added: removed.added });
-  // putBack counted the loaded ones again; the rest were never loaded.
+  // putBack counts the loaded ones again; the rest were never loaded.
+  putBack(client, removed);
   const loaded = new Set([...removed.listed, ...removed.added].map((task) => task.id)).size;
   editSummary(client, (summary) => counted(summary, done - loaded, true));
 }
