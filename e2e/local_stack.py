@@ -33,15 +33,14 @@ class Nginx:
         body_cap: int | None = None,
         proxy_read_timeout: int | None = None,
         writer: tuple[str, str] | None = None,
+        dist: Path = DIST_DIR,
     ) -> None:
         """`body_cap` in place of the API's, for tests of what nginx does without it;
         `proxy_read_timeout` (seconds) in place of the config's, for tests of a backend that
         never answers; `writer`, (user, password), as NGINX_WRITE_USER and
-        NGINX_WRITE_PASSWORD give them to the image: writes then need them."""
-        binary = shutil.which("nginx") or "/usr/sbin/nginx"
-        if not Path(binary).exists():
-            raise RuntimeError("nginx is not installed (apt-get install nginx)")
-        if not (DIST_DIR / "index.html").exists():
+        NGINX_WRITE_PASSWORD give them to the image: writes then need them; `dist`, a build
+        of the web app other than frontend/dist (another release's)."""
+        if not (dist / "index.html").exists():
             raise RuntimeError("frontend/dist is missing: build it (cd frontend && bun run build)")
         self.work_dir = work_dir
         self.port = free_port()
@@ -52,7 +51,7 @@ class Nginx:
         # A copy of dist/ in the work folder, which nginx's unprivileged workers can read
         # wherever the checkout is (a private home or temporary folder, say).
         html = work_dir / "html"
-        shutil.copytree(DIST_DIR, html)
+        shutil.copytree(dist, html)
         site = Template(NGINX_TEMPLATE.read_text()).safe_substitute(
             BACKEND_URL=backend_url,
             NGINX_PORT=str(self.port),
@@ -73,13 +72,9 @@ class Nginx:
         if body_cap is not None:
             limits = re.sub(r"(client_max_body_size|default) \d+;", rf"\1 {body_cap};", limits)
         (work_dir / NGINX_API_LIMITS.name).write_text(limits)
-        (work_dir / "nginx.conf").write_text(main_config(work_dir))
         if writer:
             write_password_file(work_dir / "conf.d", *writer)
-        # In the foreground, as the image runs it.
-        self._command = [
-            binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf"), "-g", "daemon off;"
-        ]  # fmt: skip
+        self._command = nginx_command(work_dir)
         self._process: subprocess.Popen[bytes] | None = None
         self._log = work_dir / "error.log"
 
@@ -91,6 +86,16 @@ class Nginx:
     def stop(self) -> None:
         stop_process(self._process, signal.SIGQUIT)  # graceful: finish open requests
         self._process = None
+
+
+def nginx_command(work_dir: Path) -> list[str]:
+    """The command that runs the machine's nginx on `work_dir`'s site.conf, inside the
+    image's main config (written to `work_dir` too), in the foreground as the image runs it."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise RuntimeError("nginx is not installed (apt-get install nginx)")
+    (work_dir / "nginx.conf").write_text(main_config(work_dir))
+    return [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf"), "-g", "daemon off;"]
 
 
 def write_password_file(conf_dir: Path, user: str, password: str) -> None:

@@ -1,10 +1,11 @@
 """The app driven in a real browser, through nginx, the backend and PostgreSQL."""
 
+import time
 from typing import Literal
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, Route, ViewportSize, expect
 
 from app_stack import AppStack
 from browser_watch import WatchedPage
@@ -380,3 +381,189 @@ def test_two_tabs_stay_coherent_without_polling(
     context.close()
     assert idle_requests == []
     app.assert_clean()
+
+
+def live_region(page: Page) -> Locator:
+    """The page's one polite live region: what a screen reader hears after an action."""
+    return page.locator("[aria-live=polite]")
+
+
+def assert_no_axe_violations(page: Page) -> None:
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    assert axe_violations(page) == []
+
+
+def test_deleting_with_the_keyboard_moves_the_focus_to_the_next_task_not_the_page(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    page = app.page
+    httpx.post(f"{stack.url}/api/tasks", json={"title": "Troisième"}).raise_for_status()
+    page.reload()
+    expect(task_titles(page)).to_have_text([*DEMO, "Troisième"])
+
+    # The last task: the focus goes to the previous one's Delete.
+    page.get_by_role("button", name='Delete "Troisième"').focus()
+    page.keyboard.press("Enter")
+    expect(task_titles(page)).to_have_text(DEMO)
+    expect(page.get_by_role("button", name='Delete "Configurer CI/CD"')).to_be_focused()
+    expect(live_region(page)).to_have_text('Deleted "Troisième".')
+    assert_no_axe_violations(page)
+
+    # The first task: to the next one's Delete.
+    page.get_by_role("button", name='Delete "Apprendre Docker"').focus()
+    page.keyboard.press("Enter")
+    expect(task_titles(page)).to_have_text(["Configurer CI/CD"])
+    expect(page.get_by_role("button", name='Delete "Configurer CI/CD"')).to_be_focused()
+
+    # The only task: to the new-task field.
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("No tasks yet. Add one above.")).to_be_visible()
+    expect(new_task_field(page)).to_be_focused()
+    expect(live_region(page)).to_have_text('Deleted "Configurer CI/CD".')
+    assert_no_axe_violations(page)
+    app.assert_clean()
+
+
+def test_a_tick_out_of_the_active_view_moves_the_focus_to_the_next_task(
+    app: WatchedPage,
+) -> None:
+    page = app.page
+    page.get_by_role("link", name="Active").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Active")).to_have_attribute("aria-current", "page")
+
+    page.get_by_role("checkbox", name='Mark "Apprendre Docker" as done').focus()
+    page.keyboard.press("Space")
+
+    expect(task_titles(page)).to_have_text(["Configurer CI/CD"])
+    expect(page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done')).to_be_focused()
+    expect(live_region(page)).to_have_text(
+        '"Apprendre Docker" marked done: not shown under Active.'
+    )
+    assert_no_axe_violations(page)
+    app.assert_clean()
+
+
+def test_clear_done_moves_the_focus_to_the_new_task_field(app: WatchedPage) -> None:
+    page = app.page
+    page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done').focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_text("1 task left")).to_be_visible()
+
+    page.get_by_role("button", name="Clear done").focus()
+    page.keyboard.press("Enter")
+
+    expect(task_titles(page)).to_have_text(["Apprendre Docker"])
+    expect(page.get_by_role("button", name="Clear done")).to_be_disabled()
+    expect(new_task_field(page)).to_be_focused()
+    expect(live_region(page)).to_have_text("Deleted 1 done task.")
+    assert_no_axe_violations(page)
+    app.assert_clean()
+
+
+def test_a_rolled_back_change_that_hides_the_focused_task_moves_the_focus(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    """In the Active view, "Mark all as not done" shows every task at once; the user moves
+    to one; the server refuses the change: the tasks go back to done, out of the view."""
+    page = app.page
+    httpx.patch(f"{stack.url}/api/tasks", json={"done": True}).raise_for_status()
+    page.reload()
+    page.get_by_role("link", name="Active").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Nothing left to do.")).to_be_visible()
+    held: list[Route] = []
+    page.route(
+        f"{stack.url}/api/tasks",
+        lambda route: held.append(route) if route.request.method == "PATCH" else route.continue_(),
+    )
+
+    page.get_by_role("checkbox", name="Mark all as not done").focus()
+    page.keyboard.press("Space")
+    expect(task_titles(page)).to_have_text(DEMO)
+    page.get_by_role("checkbox", name='Mark "Configurer CI/CD" as done').focus()
+    deadline = time.monotonic() + 10
+    while not held:  # the route's handler runs while Playwright waits
+        assert time.monotonic() < deadline, "the change never reached the network"
+        page.wait_for_timeout(50)
+    held[0].fulfill(status=503, json={"detail": "The database is unavailable"})
+
+    expect(page.get_by_role("alert")).to_contain_text("Could not mark every task not done")
+    expect(page.get_by_text("Nothing left to do.")).to_be_visible()
+    expect(new_task_field(page)).to_be_focused()
+    assert_no_axe_violations(page)
+
+
+def fail_next_change(page: Page, stack: AppStack, detail: str) -> None:
+    """The next PATCH of a task is refused (422, `detail`), as a server would."""
+    refused: list[str] = []
+
+    def refuse_once(route: Route) -> None:
+        if route.request.method == "PATCH" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=422, json={"detail": detail})
+        else:
+            route.continue_()
+
+    page.route(f"{stack.url}/api/tasks/*", refuse_once)
+
+
+def test_a_notice_quoting_a_long_title_fits_every_width_from_320_px(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    page = app.page
+    title = "Supercalifragilisticexpialidocious" * 5 + "x" * 30  # 200 characters, no space
+    assert len(title) == 200
+    httpx.post(f"{stack.url}/api/tasks", json={"title": title}).raise_for_status()
+    page.reload()
+    fail_next_change(page, stack, "The server refused it.")
+
+    page.get_by_role("checkbox", name=f'Mark "{title}" as done').focus()
+    page.keyboard.press("Space")
+    notice = page.get_by_role("alert")
+    expect(notice).to_contain_text(f'Could not complete "{title}"')
+
+    for width in (320, 360, 390, 768, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        dismiss = notice.get_by_role("button", name="Dismiss").bounding_box()
+        assert dismiss is not None
+        assert dismiss["x"] >= 0
+        assert dismiss["x"] + dismiss["width"] <= width
+        if width in (360, 1280):
+            screenshot(page, f"notice-long-title-{width}")
+    assert_no_axe_violations(page)
+
+
+def test_a_right_to_left_override_in_a_title_stays_inside_the_notice_quote(
+    app: WatchedPage, stack: AppStack
+) -> None:
+    """U+202E reverses what follows it up to the end of its paragraph, unless the title is
+    isolated from the sentence around it: then only the title is reversed."""
+    page = app.page
+    title = "abc\u202edef"
+    httpx.post(f"{stack.url}/api/tasks", json={"title": title}).raise_for_status()
+    page.reload()
+    fail_next_change(page, stack, "No.")
+
+    page.get_by_role("checkbox", name=f'Mark "{title}" as done').click()
+    notice = page.get_by_role("alert").locator("p")
+    expect(notice).to_contain_text("it is back as it was: No.")
+
+    # Where "back" and "was" are drawn: left to right, on one line, as the sentence reads.
+    boxes = notice.evaluate(
+        """(p) => {
+            const node = [...p.childNodes].find((n) => n.textContent.includes("back as it was"));
+            const box = (word) => {
+                const range = document.createRange();
+                const at = node.textContent.indexOf(word);
+                range.setStart(node, at);
+                range.setEnd(node, at + word.length);
+                return range.getBoundingClientRect().toJSON();
+            };
+            return { back: box("back"), was: box("was") };
+        }"""
+    )
+    assert boxes["back"]["top"] == boxes["was"]["top"]
+    assert boxes["back"]["left"] < boxes["was"]["left"]

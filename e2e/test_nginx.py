@@ -2,6 +2,7 @@
 a running backend."""
 
 import json
+import math
 import os
 import re
 import socket
@@ -129,8 +130,18 @@ def test_hashed_assets_are_cached_for_a_year_and_gzipped(http: httpx.Client) -> 
 
 
 def test_missing_asset_is_404_with_security_headers_not_the_app(http: httpx.Client) -> None:
-    response = http.get("/assets/missing-0123.js")
+    """After three tries: another release behind the same balancer may have it (nginx.conf,
+    $tasks_asset_next_try); each redirect is never cached and closes its connection."""
+    response = http.get("/assets/missing-0123.js", follow_redirects=True)
 
+    assert [asked.headers["location"] for asked in response.history] == [
+        f"/assets/missing-0123.js?try={number}" for number in (1, 2, 3)
+    ]
+    for asked in response.history:
+        assert asked.status_code == 307
+        assert asked.headers["cache-control"] == "no-store"
+        assert asked.headers["connection"] == "close"
+        assert_security_headers(asked)
     assert response.status_code == 404
     assert '<div id="root">' not in response.text
     assert "cache-control" not in response.headers
@@ -515,7 +526,9 @@ def test_what_nginx_does_not_serve_is_a_json_404(
     with httpx.Client(
         base_url=f"http://127.0.0.1:{listener_port(shared_stack, listener)}"
     ) as client:
-        response = client.get(path)
+        # A hashed asset nginx lacks is asked for again once (a 307: another release behind
+        # the balancer may have it), then is a 404.
+        response = client.get(path, follow_redirects=True)
 
     assert_nginx_json_error(response, 404, "Not Found")
 
@@ -697,17 +710,24 @@ def test_published_writes_need_the_password_and_reads_do_not(
     assert deleted.status_code == 204
 
 
-def send_at_once(url: str, count: int, **request: object) -> list[httpx.Response]:
-    """`count` POST /api/tasks to `url` at the same moment, each on its own connection."""
+def send_at_once(url: str, count: int, **request: object) -> tuple[list[httpx.Response], float]:
+    """`count` POST /api/tasks to `url` at the same moment, each on its own connection; the
+    answers, and the seconds from the first request sent to the last answer (on a busy
+    machine, "at once" is spread over that long)."""
     barrier = threading.Barrier(count)
+    times: list[float] = []
 
     def one(number: int) -> httpx.Response:
         with httpx.Client(base_url=url, timeout=10) as client:
             barrier.wait()
-            return client.post("/api/tasks", json={"title": f"rafale {number}"}, **request)  # type: ignore[arg-type]
+            times.append(time.monotonic())
+            answer = client.post("/api/tasks", json={"title": f"rafale {number}"}, **request)  # type: ignore[arg-type]
+            times.append(time.monotonic())
+            return answer
 
     with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(one, range(count)))
+        answers = list(pool.map(one, range(count)))
+    return answers, max(times) - min(times)
 
 
 def write_let_through(nginx: Nginx) -> httpx.Response | None:
@@ -719,16 +739,19 @@ def write_let_through(nginx: Nginx) -> httpx.Response | None:
 def test_published_writes_beyond_10_a_second_get_429_with_retry_after(
     protected: Nginx, auth: tuple[str, str], let_through: int
 ) -> None:
-    """Given 40 writes from one address at once, with the password or guessing it, then
-    about 21 are let through (one, and a burst of 20) and the others get the JSON 429 with
-    Retry-After; reads are not counted; a moment later writes pass again."""
-    answers = send_at_once(protected.url, 40, auth=auth)
+    """Given 60 writes from one address at once, with the password or guessing it, then
+    21 are let through (one, and a burst of 20), and one more for each tenth of a second
+    the sending took, and the others get the JSON 429 with Retry-After; reads are not
+    counted; a moment later writes pass again."""
+    answers, seconds = send_at_once(protected.url, 60, auth=auth)
     reads = [httpx.get(f"{protected.url}/api/tasks") for _ in range(10)]
     again = poll(lambda: write_let_through(protected), within=5, what="a write let through")
 
     limited = [answer for answer in answers if answer.status_code == 429]
-    print(f"\n40 writes at once: {Counter(answer.status_code for answer in answers)}")
-    assert 15 <= len(limited) <= 19
+    print(f"\n60 writes in {seconds:.2f} s: {Counter(answer.status_code for answer in answers)}")
+    # nginx's bucket: 20 of burst on top of the one allowed now, then 10 a second.
+    assert 21 <= len(answers) - len(limited) <= 21 + math.ceil(seconds * 10)
+    assert limited
     for answer in limited:
         assert_nginx_json_error(answer, 429, "Too many requests; retry later.")
         assert answer.headers["retry-after"] == "1"
@@ -741,7 +764,7 @@ def test_published_writes_beyond_10_a_second_get_429_with_retry_after(
 def test_unpublished_writes_are_open_and_not_limited(shared_stack: LocalStack) -> None:
     """Without NGINX_WRITE_USER (the app on 127.0.0.1, the default), writes need nothing
     and 40 at once all pass."""
-    answers = send_at_once(shared_stack.nginx.url, 40)
+    answers, _ = send_at_once(shared_stack.nginx.url, 40)
 
     assert Counter(answer.status_code for answer in answers) == {201: 40}
 

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import openapiTS, { astToString } from "openapi-typescript";
 
-type Schema = { maxLength?: number; default?: number; maximum?: number };
+type Schema = { maxLength?: number; default?: number; maximum?: number; pattern?: string };
 type Parameter = { name: string; in: string; schema?: Schema };
 type Spec = {
   "x-max-body-bytes"?: number;
@@ -39,6 +39,17 @@ const titleMaxLength = required(
 const limit = spec.paths["/api/tasks"]?.get?.parameters?.find(
   (parameter) => parameter.in === "query" && parameter.name === "limit",
 )?.schema;
+// Every title the API accepts, as sent: white space, the stored title, white space. Its
+// first character class is the white space trimmed from both ends.
+const titlePattern = spec.components.schemas.TaskCreate?.properties?.title?.pattern;
+if (typeof titlePattern !== "string") {
+  throw new Error("the OpenAPI document has no TaskCreate.title.pattern");
+}
+const titleWhiteSpace = /^\^\[([^\]]+)\]\*/.exec(titlePattern)?.[1];
+if (!titleWhiteSpace) {
+  throw new Error("TaskCreate.title.pattern no longer starts with its white space: ^[...]*");
+}
+new RegExp(titlePattern, "u"); // a pattern JavaScript cannot read fails here, not in the app
 const pageSize = required(limit?.default, "default for GET /api/tasks?limit");
 const maxPageSize = required(limit?.maximum, "maximum for GET /api/tasks?limit");
 const maxBodyBytes = required(spec["x-max-body-bytes"], "x-max-body-bytes");
@@ -49,6 +60,12 @@ writeFileSync(
   `// Generated from the backend's OpenAPI document by scripts/api-types: do not edit.\n\n${types}\n` +
     `/** The longest task title the API stores, once trimmed, in Unicode code points (Task.title.maxLength). */\n` +
     `export const TITLE_MAX_LENGTH = ${titleMaxLength};\n` +
+    `/** Every title the API accepts, as sent (TaskCreate.title's pattern): white space, then the\n` +
+    ` * stored title (1 to TITLE_MAX_LENGTH code points, a visible one among them, no control\n` +
+    ` * character), then white space. */\n` +
+    `export const TITLE_PATTERN = new RegExp(${JSON.stringify(titlePattern)}, "u");\n` +
+    `/** The white space trimmed from both ends of a title: the pattern's first character class. */\n` +
+    `export const TITLE_WHITE_SPACE = ${JSON.stringify(titleWhiteSpace)};\n` +
     `/** Tasks per page when a list asks for no limit (GET /api/tasks?limit, its default). */\n` +
     `export const PAGE_SIZE = ${pageSize};\n` +
     `/** The largest page the API gives (GET /api/tasks?limit, its maximum). */\n` +

@@ -1,3 +1,6 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { useCallback, useRef, useState } from "react";
+import type { Task } from "./api";
 import { ErrorBanner } from "./components/ErrorBanner";
 import { NewTaskForm } from "./components/NewTaskForm";
 import { Notice } from "./components/Notice";
@@ -6,14 +9,33 @@ import { TaskFilters } from "./components/TaskFilters";
 import { TaskFooter } from "./components/TaskFooter";
 import { TaskList } from "./components/TaskList";
 import { ToggleAll } from "./components/ToggleAll";
-import { matches, useFilter } from "./filter";
+import { FILTER_LABELS, matches, useFilter } from "./filter";
+import { useFocusKeeper } from "./focusKeeper";
+import { createQueryClient } from "./queries";
 import { useTasks } from "./useTasks";
 
+/** The app, with its own TanStack Query client: one per page (and per test). */
 export function App() {
+  const [client] = useState(createQueryClient);
+  return (
+    <QueryClientProvider client={client}>
+      <TaskApp />
+    </QueryClientProvider>
+  );
+}
+
+function TaskApp() {
   const filter = useFilter();
   const list = useTasks();
   const { summary } = list;
   const visible = list.tasks.filter((task) => matches(filter, task));
+  const newTaskField = useRef<HTMLInputElement>(null);
+  // What the last action did, for screen readers: the page's one polite live region.
+  const [announcement, setAnnouncement] = useState("");
+  useFocusKeeper(
+    visible.map((task) => task.id),
+    newTaskField,
+  );
 
   function clearDone() {
     // Done tasks further down the list, not loaded yet, are deleted too: say so first.
@@ -22,8 +44,31 @@ export function App() {
       const question = `Delete all ${summary.done} done tasks? ${unseen} of them are not shown here.`;
       if (!window.confirm(question)) return;
     }
-    void list.clearDone();
+    setAnnouncement(`Deleted ${summary.done} done ${summary.done === 1 ? "task" : "tasks"}.`);
+    list.clearDone();
   }
+
+  // Stable, so that a render of the app re-renders no task that did not change.
+  const { toggle: toggleOnServer, remove: removeOnServer } = list;
+  const toggle = useCallback(
+    (task: Task) => {
+      const done = !task.done;
+      if (!matches(filter, { ...task, done })) {
+        setAnnouncement(
+          `"${task.title}" marked ${done ? "done" : "not done"}: not shown under ${FILTER_LABELS[filter]}.`,
+        );
+      }
+      toggleOnServer(task);
+    },
+    [filter, toggleOnServer],
+  );
+  const remove = useCallback(
+    (task: Task) => {
+      setAnnouncement(`Deleted "${task.title}".`);
+      removeOnServer(task);
+    },
+    [removeOnServer],
+  );
 
   return (
     <main className="app">
@@ -32,8 +77,11 @@ export function App() {
         <StorageNote storage={list.storage} />
       </header>
 
-      <NewTaskForm onAdd={list.add} />
-      {list.notice && <Notice message={list.notice} onDismiss={list.dismissNotice} />}
+      <NewTaskForm onAdd={list.add} field={newTaskField} />
+      {list.notice && <Notice notice={list.notice} onDismiss={list.dismissNotice} />}
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
 
       {list.load.status === "loading" && (
         <p className="loading" role="status">
@@ -50,22 +98,22 @@ export function App() {
       {list.load.status === "ready" && (summary.total > 0 || list.tasks.length > 0) && (
         <section aria-label="Task list">
           <div className="list-controls">
-            <ToggleAll allDone={summary.open === 0} onChange={(done) => void list.setAll(done)} />
+            <ToggleAll allDone={summary.open === 0} onChange={list.setAll} />
             <TaskFilters current={filter} />
           </div>
           <TaskList
             tasks={visible}
             filter={filter}
-            onToggle={list.toggle}
+            onToggle={toggle}
             onRename={list.rename}
-            onDelete={list.remove}
+            onDelete={remove}
           />
           {list.hasMore && (
             <button
               type="button"
               className="load-more"
-              onClick={() => void list.loadMore()}
-              disabled={list.loadingMore}
+              data-control="load-more"
+              onClick={list.loadMore}
             >
               {list.loadingMore ? "Loading…" : "Load more"}
             </button>

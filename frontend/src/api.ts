@@ -27,15 +27,19 @@ export class ApiError extends Error {
   }
 }
 
-async function call(path: string, init: RequestInit = {}): Promise<Response> {
+/** `init` sent to `path`; `signal` (TanStack Query's, when it cancels a read) aborts it. */
+async function call(path: string, init: RequestInit = {}, signal?: AbortSignal): Promise<Response> {
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
   let response: Response;
   try {
     response = await fetch(path, {
       ...init,
       headers: { Accept: "application/json", ...init.headers },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch {
+    // A cancelled read is not a failure: its reason goes back to the one who cancelled it.
+    if (signal?.aborted) throw signal.reason;
     throw new ApiError("The server cannot be reached. Check your connection and retry.", null);
   }
   if (!response.ok) {
@@ -84,17 +88,13 @@ export function nextPageUrl(linkHeader: string | null): string | null {
   return null;
 }
 
-export async function listTasks(url: string = FIRST_PAGE): Promise<TaskPage> {
-  const response = await call(url);
+export async function listTasks(url: string = FIRST_PAGE, signal?: AbortSignal): Promise<TaskPage> {
+  const response = await call(url, {}, signal);
   return {
     tasks: (await response.json()) as Task[],
     next: nextPageUrl(response.headers.get("Link")),
   };
 }
-
-// A create that failed for want of an answer is sent again, with the same
-// Idempotency-Key: the server creates the task once, however many of the tries reach it.
-const CREATE_RETRY_DELAYS_MS = [300, 1_000];
 
 /** A random key for one create (RFC 4122 version 4 UUID), also where crypto.randomUUID
  * is missing: plain-HTTP pages other than localhost. */
@@ -106,23 +106,28 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Worth another try with the same key: no answer, a busy or restarting server, or the
- * first try still running (409). Any other refusal is final. */
-function worthRetrying(error: unknown): boolean {
+/** Worth another try: no answer, or a busy or restarting server; for a create sent with an
+ * Idempotency-Key, also the first try still running (409). Any other refusal is final. */
+export function worthRetrying(error: unknown, { creating = false } = {}): boolean {
   if (!(error instanceof ApiError)) return false;
-  return error.status === null || [409, 502, 503, 504].includes(error.status);
+  if (error.status === null || [502, 503, 504].includes(error.status)) return true;
+  return creating && error.status === 409;
 }
 
-export async function createTask(title: string, key = newIdempotencyKey()): Promise<Task> {
+/** Create a task. Sent again with the same `key` (Idempotency-Key), the server creates it
+ * once, however many of the tries reach it. */
+export async function createTask(title: string, key: string): Promise<Task> {
   const request = sendJson("POST", { title }, { "Idempotency-Key": key });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return (await (await call("/api/tasks", request)).json()) as Task;
-    } catch (error) {
-      const delay = CREATE_RETRY_DELAYS_MS[attempt];
-      if (delay === undefined || !worthRetrying(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
+  return (await (await call("/api/tasks", request)).json()) as Task;
+}
+
+/** One task, or null when it no longer exists. */
+export async function getTask(id: number, signal?: AbortSignal): Promise<Task | null> {
+  try {
+    return (await (await call(`/api/tasks/${id}`, {}, signal)).json()) as Task;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
   }
 }
 
@@ -135,8 +140,8 @@ export async function deleteTask(id: number): Promise<void> {
 }
 
 /** How many tasks there are, done and open: over all tasks, not only those loaded. */
-export async function getSummary(): Promise<Summary> {
-  return (await (await call("/api/tasks/summary")).json()) as Summary;
+export async function getSummary(signal?: AbortSignal): Promise<Summary> {
+  return (await (await call("/api/tasks/summary", {}, signal)).json()) as Summary;
 }
 
 /** Delete every done task at once; returns how many were deleted. */
@@ -151,7 +156,7 @@ export async function setAllDone(done: boolean): Promise<void> {
 }
 
 /** Where the backend keeps tasks, from its readiness check. */
-export async function getStorage(): Promise<Storage> {
-  const body = (await (await call("/api/health/ready")).json()) as Schemas["Readiness"];
+export async function getStorage(signal?: AbortSignal): Promise<Storage> {
+  const body = (await (await call("/api/health/ready", {}, signal)).json()) as Schemas["Readiness"];
   return body.storage;
 }

@@ -62,6 +62,13 @@ describe("titleLength and titleProblem", () => {
     expect(titleProblem("🐳".repeat(TITLE_MAX_LENGTH))).toBeNull();
   });
 
+  it("refuses what the API's pattern refuses: a control character, nothing visible", () => {
+    expect(titleProblem("café\tau lait")).toMatch(/no control character/);
+    expect(titleProblem("a\u0085b")).toMatch(/no control character/);
+    expect(titleProblem("\u200b\ufeff")).toMatch(/a visible character/);
+    expect(titleProblem("\u200bcafé")).toBeNull();
+  });
+
   it("refuses an empty title and a longer one, saying why", () => {
     expect(titleProblem("")).toMatch(/cannot be empty/);
     expect(titleProblem("🐳".repeat(TITLE_MAX_LENGTH + 1))).toBe(

@@ -1,253 +1,297 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import {
+  type QueryClient,
+  useInfiniteQuery,
+  useIsMutating,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
+import { useCallback, useEffect, useState } from "react";
 import {
   ApiError,
   createTask,
   deleteDoneTasks,
   deleteTask,
-  FIRST_PAGE,
-  getStorage,
-  getSummary,
-  listTasks,
-  type Storage,
+  newIdempotencyKey,
   setAllDone,
   type Task,
   type TaskChanges,
   updateTask,
+  worthRetrying,
 } from "./api";
-import { FreshReads } from "./freshReads";
-import { MAX_PAGE_SIZE, PAGE_SIZE } from "./generated/api";
+import type { NoticeContent } from "./components/Notice";
+import { addedQuery, listQuery, STORAGE, storageQuery, summaryQuery, TASKS } from "./queries";
 import {
-  NO_TASKS,
-  type TaskData,
-  withAllMarked,
-  withChanges,
-  withDoneBack,
-  withMarksBack,
-  withoutDone,
-  withoutTask,
-  withPage,
-  withSaved,
-  withTask,
-} from "./taskData";
+  addTask,
+  changeTask,
+  deleteDone,
+  keepSaved,
+  markAll,
+  putBack,
+  removeTasks,
+  tasksToShow,
+  unchangeTask,
+  undoDeleteDone,
+  unmarkAll,
+} from "./taskCache";
 
 export type LoadState =
   | { status: "loading" }
   | { status: "failed"; message: string }
   | { status: "ready" };
 
-/**
- * One change to the tasks. `show` is applied at once; `send` makes the request; `confirm`
- * applies the server's answer; if the request fails, `undo` puts things back and a notice
- * says `failure` and why.
- */
-type Change<Answer> = {
-  send: () => Promise<Answer>;
-  failure: string;
-  show?: (data: TaskData) => TaskData;
-  confirm?: (data: TaskData, answer: Answer) => TaskData;
-  undo?: (data: TaskData) => TaskData;
-};
+/** A notice about a change that did not go through; `subject` names what it was about (a
+ * task, the new-task form, every task), so that a later change to it that succeeds clears it. */
+export type Notice = NoticeContent & { subject: string };
 
 function messageOf(error: unknown): string {
   return error instanceof ApiError ? error.message : "Something went wrong. Retry in a moment.";
 }
 
+const isGone = (error: unknown) => error instanceof ApiError && error.status === 404;
+
 /**
- * The task list, its totals over all tasks, and every change to them. Changes show at once
- * (optimistic) and are rolled back, with a notice saying so, when the server refuses them
- * or cannot be reached. When the window gets the focus back, or the tab becomes visible,
- * the list is fetched again, quietly: another tab's changes show up, without polling. No
- * read undoes a change: one that overlapped a change is made again (see FreshReads).
+ * One kind of change, as a mutation. `show` is applied to the cache at once and returns
+ * what `undo` needs; `confirm` applies the server's answer; `failure` is the notice.
+ */
+type Change<Vars, Answer, Shown> = {
+  send: (vars: Vars) => Promise<Answer>;
+  subject: (vars: Vars) => string;
+  failure: (vars: Vars, error: unknown) => NoticeContent;
+  show?: (client: QueryClient, vars: Vars) => Shown;
+  confirm?: (client: QueryClient, answer: Answer, vars: Vars) => void;
+  undo?: (client: QueryClient, shown: Shown, vars: Vars, error: unknown) => void;
+  retry?: (failures: number, error: unknown) => boolean;
+  retryDelay?: (failures: number) => number;
+};
+
+/** The one rule for every change (TanStack Query's optimistic update): cancel the reads it
+ * races, so that none lands over it; show it; send it; on failure undo it and say so; once
+ * the last change on its way has settled, refetch what it made stale. */
+function useChange<Vars, Answer, Shown>(
+  change: Change<Vars, Answer, Shown>,
+  notices: { show: (notice: Notice) => void; settled: (subject: string) => void },
+) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationKey: TASKS,
+    mutationFn: change.send,
+    retry: change.retry ?? false,
+    retryDelay: change.retryDelay,
+    onMutate: async (vars) => {
+      await client.cancelQueries({ queryKey: TASKS });
+      return change.show?.(client, vars);
+    },
+    onSuccess: async (answer, vars) => {
+      // A read started while the change was on its way may hold the tasks without it.
+      await client.cancelQueries({ queryKey: TASKS });
+      change.confirm?.(client, answer, vars);
+      notices.settled(change.subject(vars));
+    },
+    onError: (error, vars, shown) => {
+      change.undo?.(client, shown as Shown, vars, error);
+      notices.show({ ...change.failure(vars, error), subject: change.subject(vars) });
+    },
+    onSettled: () => {
+      // Another change still on its way refetches when it settles: a refetch now could
+      // show the tasks without it. Not awaited: the change is done (the form that sent it
+      // is free again) while the refetch runs.
+      if (client.isMutating({ mutationKey: TASKS }) > 1) return;
+      void client.invalidateQueries({ queryKey: TASKS });
+    },
+  });
+}
+
+// A create that failed for want of an answer is sent again, with the same Idempotency-Key.
+const CREATE_RETRY_DELAYS_MS = [300, 1_000];
+
+/**
+ * The task list, its totals over all tasks, where they are stored, and every change to
+ * them, through TanStack Query. Changes show at once (optimistic) and are rolled back, with
+ * a notice saying so, when the server refuses them or cannot be reached; a rename or tick
+ * of a task deleted meanwhile (404) removes it. Reads are fetched again, quietly, when the
+ * window gets the focus back, the tab becomes visible or the network returns; a first load
+ * that fails is retried with backoff.
  */
 export function useTasks() {
-  const [data, setData] = useState<TaskData>(NO_TASKS);
-  const [load, setLoad] = useState<LoadState>({ status: "loading" });
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [storage, setStorage] = useState<Storage | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [reads] = useState(() => new FreshReads());
-  const latestLoad = useRef(0);
-  // The data as last rendered, for actions that need it outside a state update.
-  const current = useRef(data);
-  current.current = data;
+  const client = useQueryClient();
+  const list = useInfiniteQuery(listQuery);
+  const added = useQuery(addedQuery);
+  const summary = useQuery(summaryQuery);
+  const storage = useQuery(storageQuery);
+  const changing = useIsMutating({ mutationKey: TASKS });
+  const [notice, setNotice] = useState<Notice | null>(null);
+  // Pages the user asked for: a change cancels a "Load more" on its way, which is sent
+  // again once no change is.
+  const [pagesWanted, setPagesWanted] = useState(1);
 
-  /** The first page (or, quietly, as many tasks as are loaded), the totals and the storage. */
-  const fetchAll = useCallback(
-    async (quietly: boolean) => {
-      const thisLoad = ++latestLoad.current;
-      if (!quietly) setLoad({ status: "loading" });
-      try {
-        const [page, summary, where] = await reads.read(() => {
-          const limit = Math.min(Math.max(current.current.tasks.length, PAGE_SIZE), MAX_PAGE_SIZE);
-          return Promise.all([
-            listTasks(quietly ? `/api/tasks?limit=${limit}` : FIRST_PAGE),
-            getSummary(),
-            getStorage(),
-          ]);
-        });
-        if (thisLoad !== latestLoad.current) return; // a newer load has started
-        setData({ tasks: page.tasks, summary, next: page.next });
-        setStorage(where);
-        setLoad({ status: "ready" });
-      } catch (error) {
-        // A quiet refresh that fails keeps what is on screen; the next action will tell.
-        if (!quietly && thisLoad === latestLoad.current) {
-          setLoad({ status: "failed", message: messageOf(error) });
-        }
-      }
+  const notices = {
+    show: setNotice,
+    settled: (subject: string) => setNotice((shown) => (shown?.subject === subject ? null : shown)),
+  };
+
+  const pagesLoaded = list.data?.pages.length ?? 0;
+  const { hasNextPage, isFetching, fetchNextPage } = list;
+  useEffect(() => {
+    if (pagesLoaded === 0 || pagesLoaded >= pagesWanted || !hasNextPage) return;
+    if (isFetching || changing > 0) return;
+    void fetchNextPage().then((result) => {
+      if (!result.isFetchNextPageError) return;
+      setPagesWanted(result.data?.pages.length ?? 1);
+      setNotice({
+        subject: "more",
+        before: `Could not load more tasks: ${messageOf(result.error)}`,
+      });
+    });
+  }, [pagesLoaded, pagesWanted, hasNextPage, isFetching, changing, fetchNextPage]);
+
+  const loadMore = useCallback(() => {
+    setPagesWanted(pagesLoaded + 1);
+    setNotice((shown) => (shown?.subject === "more" ? null : shown));
+  }, [pagesLoaded]);
+
+  const create = useChange(
+    {
+      send: ({ title, key }: { title: string; key: string }) => createTask(title, key),
+      subject: () => "new",
+      retry: (failures, error) =>
+        failures < CREATE_RETRY_DELAYS_MS.length && worthRetrying(error, { creating: true }),
+      retryDelay: (failures) => CREATE_RETRY_DELAYS_MS[failures] ?? 0,
+      confirm: (client, task) => addTask(client, task),
+      failure: ({ title }, error) => ({
+        before: "Could not add ",
+        title,
+        after: `: ${messageOf(error)}`,
+      }),
     },
-    [reads],
+    notices,
   );
 
-  const reload = useCallback(() => fetchAll(false), [fetchAll]);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-
-  useEffect(() => {
-    const refresh = () => {
-      if (document.visibilityState === "visible") void fetchAll(true);
-    };
-    window.addEventListener("focus", refresh);
-    document.addEventListener("visibilitychange", refresh);
-    return () => {
-      window.removeEventListener("focus", refresh);
-      document.removeEventListener("visibilitychange", refresh);
-    };
-  }, [fetchAll]);
-
-  /** The exact totals, after a change: the optimistic ones may miss another tab's work. */
-  const refreshSummary = useCallback(async () => {
-    try {
-      const summary = await reads.read(getSummary);
-      setData((shown) => ({ ...shown, summary }));
-    } catch {
-      // Keep the optimistic totals; the next refresh corrects them.
-    }
-  }, [reads]);
-
-  const loadMore = useCallback(async () => {
-    const next = current.current.next;
-    if (!next) return;
-    setLoadingMore(true);
-    try {
-      const page = await reads.read(() => listTasks(next));
-      setData((shown) => withPage(shown, page));
-    } catch (error) {
-      setNotice(`Could not load more tasks: ${messageOf(error)}`);
-    } finally {
-      setLoadingMore(false);
-    }
-  }, [reads]);
-
-  /** The one rule for every change: show it now, send it, roll it back with a notice if it
-   * fails, then fetch the exact totals. Returns whether the server took it. */
-  const apply = useCallback(
-    async <Answer>(change: Change<Answer>): Promise<boolean> => {
-      const ended = reads.begin();
-      if (change.show) setData(change.show);
-      try {
-        const answer = await change.send();
-        const { confirm } = change;
-        if (confirm) setData((shown) => confirm(shown, answer));
-        return true;
-      } catch (error) {
-        if (change.undo) setData(change.undo);
-        setNotice(`${change.failure}: ${messageOf(error)}`);
-        return false;
-      } finally {
-        ended();
-        void refreshSummary();
-      }
+  const change = useChange(
+    {
+      send: ({ task, changes }: { task: Task; changes: TaskChanges; what: string }) =>
+        updateTask(task.id, changes),
+      subject: ({ task }) => `task ${task.id}`,
+      show: (client, { task, changes }) => changeTask(client, task, changes),
+      confirm: (client, saved, { changes }) => keepSaved(client, saved, changes),
+      undo: (client, _, { task, changes }, error) => {
+        // Deleted meanwhile (another tab): it goes, as it did there.
+        if (isGone(error)) removeTasks(client, (other) => other.id === task.id);
+        else unchangeTask(client, task, changes);
+      },
+      failure: ({ task, what }, error) =>
+        isGone(error)
+          ? {
+              before: `Could not ${what} `,
+              title: task.title,
+              after: ": it was deleted elsewhere, and is removed from the list.",
+            }
+          : {
+              before: `Could not ${what} `,
+              title: task.title,
+              after: `, it is back as it was: ${messageOf(error)}`,
+            },
     },
-    [reads, refreshSummary],
+    notices,
+  );
+
+  const remove = useChange(
+    {
+      send: (task: Task) =>
+        deleteTask(task.id).catch((error: unknown) => {
+          if (!isGone(error)) throw error; // already gone is what was wanted
+        }),
+      subject: (task) => `task ${task.id}`,
+      show: (client, task) => removeTasks(client, (other) => other.id === task.id),
+      undo: (client, removed) => putBack(client, removed),
+      failure: (task, error) => ({
+        before: "Could not delete ",
+        title: task.title,
+        after: `, kept: ${messageOf(error)}`,
+      }),
+    },
+    notices,
+  );
+
+  const clearDone = useChange(
+    {
+      send: () => deleteDoneTasks(),
+      subject: () => "all",
+      show: (client) => deleteDone(client),
+      undo: (client, deleted) => undoDeleteDone(client, deleted),
+      failure: (_, error) => ({
+        before: `Could not clear the done tasks, they are kept: ${messageOf(error)}`,
+      }),
+    },
+    notices,
+  );
+
+  const setAll = useChange(
+    {
+      send: (done: boolean) => setAllDone(done),
+      subject: () => "all",
+      show: (client, done) => markAll(client, done),
+      undo: (client, before) => unmarkAll(client, before),
+      failure: (done, error) => ({
+        before: `Could not mark every task ${done ? "done" : "not done"}, they are back as they were: ${messageOf(error)}`,
+      }),
+    },
+    notices,
+  );
+
+  const { mutate: changeTaskOnServer } = change;
+  const toggle = useCallback(
+    (task: Task) =>
+      changeTaskOnServer({
+        task,
+        changes: { done: !task.done },
+        what: task.done ? "reopen" : "complete",
+      }),
+    [changeTaskOnServer],
+  );
+  const rename = useCallback(
+    (task: Task, title: string) => changeTaskOnServer({ task, changes: { title }, what: "rename" }),
+    [changeTaskOnServer],
   );
 
   /** Returns whether the task was added, so that the form keeps the text when it was not. */
   const add = useCallback(
     async (title: string): Promise<boolean> => {
-      const added = await apply({
-        send: () => createTask(title),
-        confirm: withTask,
-        failure: `Could not add "${title}"`,
-      });
-      if (added) setNotice(null);
-      return added;
+      try {
+        await create.mutateAsync({ title, key: newIdempotencyKey() });
+        return true;
+      } catch {
+        return false;
+      }
     },
-    [apply],
+    [create.mutateAsync],
   );
 
-  const change = useCallback(
-    (task: Task, changes: TaskChanges, what: string) =>
-      apply({
-        show: (shown) => withChanges(shown, task, changes),
-        send: () => updateTask(task.id, changes),
-        confirm: (shown, saved) => withSaved(shown, saved, changes),
-        undo: (shown) =>
-          withChanges(shown, { ...task, ...changes }, { title: task.title, done: task.done }),
-        failure: `Could not ${what} "${task.title}", it is back as it was`,
-      }),
-    [apply],
+  /** Start again from nothing: the reads of a first load that failed, at once. */
+  const reload = useCallback(
+    () =>
+      Promise.all([
+        client.resetQueries({ queryKey: TASKS }),
+        client.resetQueries({ queryKey: STORAGE }),
+      ]),
+    [client],
   );
 
-  const toggle = useCallback(
-    (task: Task) => change(task, { done: !task.done }, task.done ? "reopen" : "complete"),
-    [change],
-  );
-
-  const rename = useCallback(
-    (task: Task, title: string) => change(task, { title }, "rename"),
-    [change],
-  );
-
-  const remove = useCallback(
-    (task: Task) =>
-      apply({
-        show: (shown) => withoutTask(shown, task),
-        send: () =>
-          deleteTask(task.id).catch((error: unknown) => {
-            // Already gone is what was wanted.
-            if (!(error instanceof ApiError && error.status === 404)) throw error;
-          }),
-        undo: (shown) => withTask(shown, task),
-        failure: `Could not delete "${task.title}", kept`,
-      }),
-    [apply],
-  );
-
-  /** Every done task, loaded or not, in one request. */
-  const clearDone = useCallback(() => {
-    const before = current.current;
-    return apply({
-      show: withoutDone,
-      send: deleteDoneTasks,
-      undo: (shown) => withDoneBack(shown, before),
-      failure: "Could not clear the done tasks, they are kept",
-    });
-  }, [apply]);
-
-  /** Every task done, or every task open again, in one request. */
-  const setAll = useCallback(
-    (done: boolean) => {
-      const before = current.current;
-      return apply({
-        show: (shown) => withAllMarked(shown, done),
-        send: () => setAllDone(done),
-        undo: (shown) => withMarksBack(shown, before),
-        failure: `Could not mark every task ${done ? "done" : "not done"}, they are back as they were`,
-      });
-    },
-    [apply],
-  );
+  const reads = [list, summary, storage];
+  const failed = reads.find((read) => read.data === undefined && read.failureCount > 0);
+  const load: LoadState = failed
+    ? { status: "failed", message: messageOf(failed.failureReason) }
+    : reads.some((read) => read.data === undefined)
+      ? { status: "loading" }
+      : { status: "ready" };
 
   return {
-    tasks: data.tasks,
-    summary: data.summary,
-    hasMore: data.next !== null,
+    tasks: tasksToShow(list.data, added.data),
+    summary: summary.data ?? { total: 0, done: 0, open: 0 },
+    hasMore: hasNextPage,
     load,
-    loadingMore,
-    storage,
+    loadingMore: pagesWanted > pagesLoaded && hasNextPage,
+    storage: storage.data ?? null,
     notice,
     dismissNotice: () => setNotice(null),
     reload,
@@ -255,8 +299,8 @@ export function useTasks() {
     add,
     toggle,
     rename,
-    remove,
-    clearDone,
-    setAll,
+    remove: remove.mutate,
+    clearDone: clearDone.mutate,
+    setAll: setAll.mutate,
   };
 }

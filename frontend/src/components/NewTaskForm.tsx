@@ -1,10 +1,14 @@
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, type RefObject, useId, useState } from "react";
 import { titleProblem, trimTitle } from "../title";
 
-type Props = { onAdd: (title: string) => Promise<boolean> };
+type Props = {
+  onAdd: (title: string) => Promise<boolean>;
+  /** The field, for the app to give it the focus when the focused task went away. */
+  field?: RefObject<HTMLInputElement | null>;
+};
 
 /** The "What needs to be done?" field: Enter or the button adds the task. */
-export function NewTaskForm({ onAdd }: Props) {
+export function NewTaskForm({ onAdd, field }: Props) {
   const [title, setTitle] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
@@ -32,6 +36,7 @@ export function NewTaskForm({ onAdd }: Props) {
         New task
       </label>
       <input
+        ref={field}
         id={inputId}
         value={title}
         onChange={(event) => {

@@ -4,7 +4,7 @@ type Props = { left: number; doneCount: number; onClearDone: () => void };
 export function TaskFooter({ left, doneCount, onClearDone }: Props) {
   return (
     <footer className="task-footer">
-      <span aria-live="polite">
+      <span>
         {left} {left === 1 ? "task" : "tasks"} left
       </span>
       <button type="button" onClick={onClearDone} disabled={doneCount === 0}>

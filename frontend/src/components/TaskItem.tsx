@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { type KeyboardEvent, memo, useEffect, useId, useRef, useState } from "react";
 import type { Task } from "../api";
 import { titleProblem, trimTitle } from "../title";
 
@@ -9,8 +9,9 @@ type Props = {
   onDelete: (task: Task) => void;
 };
 
-/** One task: a checkbox, its title (double-click or Edit to change it), and Delete. */
-export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
+/** One task: a checkbox, its title (double-click or Edit to change it), and Delete. Drawn
+ * again only when the task or an action changes, not on every render of a long list. */
+export const TaskItem = memo(function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(task.title);
   const [problem, setProblem] = useState<string | null>(null);
@@ -75,10 +76,11 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
 
   if (editing) {
     return (
-      <li className="task editing">
+      <li className="task editing" data-task-id={task.id}>
         <input
           ref={input}
           className="edit"
+          data-control="edit"
           value={draft}
           aria-label={`Edit title of "${task.title}"`}
           aria-invalid={problem !== null}
@@ -100,9 +102,10 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
   }
 
   return (
-    <li className={task.done ? "task done" : "task"}>
+    <li className={task.done ? "task done" : "task"} data-task-id={task.id}>
       <input
         type="checkbox"
+        data-control="toggle"
         checked={task.done}
         onChange={() => onToggle(task)}
         aria-label={task.done ? `Mark "${task.title}" as not done` : `Mark "${task.title}" as done`}
@@ -116,6 +119,7 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
         ref={editButton}
         type="button"
         className="icon"
+        data-control="edit"
         onClick={startEditing}
         aria-label={`Edit "${task.title}"`}
         title="Edit"
@@ -125,6 +129,7 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
       <button
         type="button"
         className="icon danger"
+        data-control="delete"
         onClick={() => onDelete(task)}
         aria-label={`Delete "${task.title}"`}
         title="Delete"
@@ -133,4 +138,4 @@ export function TaskItem({ task, onToggle, onRename, onDelete }: Props) {
       </button>
     </li>
   );
-}
+});

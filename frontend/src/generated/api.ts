@@ -733,6 +733,12 @@ export interface operations {
 
 /** The longest task title the API stores, once trimmed, in Unicode code points (Task.title.maxLength). */
 export const TITLE_MAX_LENGTH = 200;
+/** Every title the API accepts, as sent (TaskCreate.title's pattern): white space, then the
+ * stored title (1 to TITLE_MAX_LENGTH code points, a visible one among them, no control
+ * character), then white space. */
+export const TITLE_PATTERN = new RegExp("^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*(?=[^\\u0000-\\u001f\\u007f-\\u009f]*?[^\\u0000-\\u001f\\u007f-\\u009f\\u0020\\u00a0\\u00ad\\u034f\\u061c\\u115f\\u1160\\u1680\\u17b4\\u17b5\\u180b-\\u180f\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufff8])[^\\u0000-\\u001f\\u007f-\\u009f\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000](?:[^\\u0000-\\u001f\\u007f-\\u009f]{0,198}[^\\u0000-\\u001f\\u007f-\\u009f\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", "u");
+/** The white space trimmed from both ends of a title: the pattern's first character class. */
+export const TITLE_WHITE_SPACE = "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 /** Tasks per page when a list asks for no limit (GET /api/tasks?limit, its default). */
 export const PAGE_SIZE = 100;
 /** The largest page the API gives (GET /api/tasks?limit, its maximum). */

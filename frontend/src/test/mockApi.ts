@@ -5,8 +5,8 @@
 import { HttpResponse, http, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
 import type { Task } from "../api";
-import { TITLE_MAX_LENGTH } from "../generated/api";
-import { titleLength, trimTitle } from "../title";
+import { TITLE_PATTERN } from "../generated/api";
+import { trimTitle } from "../title";
 
 // "lost answer": the server does the work, then the connection drops before the answer.
 type Failure = { method: string; status: number | "network" | "lost answer" };
@@ -20,6 +20,8 @@ export type HeldAnswer = {
   arrived: Promise<void>;
   /** Lets the answer go on to the app. */
   release: () => void;
+  /** Settles once the answer, released, has left the server. */
+  answered: Promise<void>;
 };
 
 /** Started once for the whole test run (src/test/setup.ts). */
@@ -36,8 +38,13 @@ export class MockApi {
   requests: { method: string; url: string; body: unknown; key: string | null }[] = [];
   private lastId = 2;
   private failures: Failure[] = [];
-  private holds: { method: string; url: string; arrive: () => void; released: Promise<void> }[] =
-    [];
+  private holds: {
+    method: string;
+    url: string;
+    arrive: () => void;
+    released: Promise<void>;
+    answer: () => void;
+  }[] = [];
   /** Idempotency-Key -> the task it created, as the server replays it. */
   private createdByKey = new Map<string, Task>();
 
@@ -55,14 +62,18 @@ export class MockApi {
   hold(method: string, url: string): HeldAnswer {
     let arrive = () => {};
     let release = () => {};
+    let answer = () => {};
     const arrived = new Promise<void>((resolve) => {
       arrive = resolve;
     });
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    this.holds.push({ method, url, arrive, released });
-    return { url, arrived, release };
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    this.holds.push({ method, url, arrive, released, answer });
+    return { url, arrived, release, answered };
   }
 
   /** The next request with this method fails with `status`, or cannot reach the server. */
@@ -80,6 +91,7 @@ export class MockApi {
       const [hold] = this.holds.splice(held, 1);
       hold?.arrive();
       await hold?.released;
+      hold?.answer();
     }
     return response;
   }
@@ -131,13 +143,10 @@ export class MockApi {
       this.tasks = this.tasks.map((task) => ({ ...task, done: Boolean(body.done) }));
       return json({ updated: changing.length });
     }
-    const title = body.title === undefined ? undefined : trimTitle(String(body.title));
-    if (
-      title !== undefined &&
-      !(titleLength(title) >= 1 && titleLength(title) <= TITLE_MAX_LENGTH)
-    ) {
-      return json({ detail: [{ msg: `Title must be 1 to ${TITLE_MAX_LENGTH} characters` }] }, 422);
+    if (body.title !== undefined && !TITLE_PATTERN.test(String(body.title))) {
+      return json({ detail: [{ msg: "String should match the title's pattern" }] }, 422);
     }
+    const title = body.title === undefined ? undefined : trimTitle(String(body.title));
     if (url.pathname === "/api/tasks" && method === "POST") {
       const replayed = key ? this.createdByKey.get(key) : undefined;
       if (replayed) return json(replayed, 201, { "Idempotent-Replayed": "true" });
@@ -150,6 +159,7 @@ export class MockApi {
     const index = this.tasks.findIndex((task) => task.id === id);
     const task = this.tasks[index];
     if (!task) return json({ detail: `Task ${id} not found` }, 404);
+    if (method === "GET") return json(task);
     if (method === "PATCH") {
       const updated = { ...task, ...body, ...(title === undefined ? {} : { title }) };
       this.tasks[index] = updated;
