@@ -2,11 +2,11 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from app.errors import RETRY_AFTER_SECONDS
-from app.routes.app_state import store_of
+from app.routes.deps import StoreDep
 from app.routes.strict_json import StrictJSONRoute
 from app.store import StorageKind
 
@@ -35,8 +35,7 @@ async def liveness() -> Liveness:
     responses={503: {"model": Readiness, "description": "The storage does not answer"}},
     response_model_exclude_none=True,
 )
-async def readiness(request: Request, response: Response) -> Readiness:
-    store = store_of(request)
+async def readiness(store: StoreDep, response: Response) -> Readiness:
     # The store's last verdict (a background check): cheap, and a busy connection pool
     # does not make a healthy backend look broken to a load balancer.
     if not store.is_ready():
