@@ -159,7 +159,7 @@ def record_build(*, version: str, revision: str, storage: str) -> None:
 
 def record_store_state(store: TaskStore) -> None:
     """The store's readiness and pool figures, sampled (at each scrape, and regularly)."""
-    STORE_READY.set(1 if store.is_ready() else 0)
+    STORE_READY.set(1 if store.state().status == "ok" else 0)
     stats = store.pool_stats()
     if stats is not None:
         for state, value in stats._asdict().items():

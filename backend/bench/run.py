@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from app.migrate import upgrade_to_head
+from app.database.migrations import upgrade_to_head
 from harness.app import make_settings
 from harness.load import rss_mb, run_wrk
 from harness.network import free_port

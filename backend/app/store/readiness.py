@@ -1,7 +1,7 @@
 """The PostgreSQL store's readiness watcher: whether the database serves, known at all times
 without asking it.
 
-A background task prepares the schema (app/migrate.py), then checks every
+A background task prepares the schema (app/database/migrations.py), then checks every
 `db_check_interval` seconds, on a connection of its own, that the database answers.
 Readiness reads its last verdict and never waits for the pool, so that a busy backend is
 not reported as a broken one to a load balancer.
@@ -16,7 +16,8 @@ from typing import Any
 import psycopg
 
 from app.config import Settings
-from app.migrate import describe, prepare_schema
+from app.database.diagnosis import STARTING, Reason, driver_message
+from app.database.migrations import prepare_schema, reason_not_ready
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ Connection = psycopg.AsyncConnection[tuple[Any, ...]]
 
 
 class ReadinessWatcher:
-    """`ready` and `problem` say how the database did at the last check.
+    """`ready` and `problem` (why not ready: app/database/diagnosis.py's Reason) say how
+    the database did at the last check.
 
     on_back: awaited when the database answers again after an outage (the store drops
     the pool's broken connections then). housekeeping: awaited on the watcher's own
@@ -47,7 +49,7 @@ class ReadinessWatcher:
         self._housekeeping = housekeeping
         self._give_up = give_up
         self.ready = False
-        self.problem: str | None = "starting: connecting to the database"
+        self.problem: Reason | None = STARTING
         self._recheck = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # The watcher's own connection lives here, not in a local of _check: a stop that
@@ -68,7 +70,7 @@ class ReadinessWatcher:
         """Look at the database now, not at the next tick (a request just failed)."""
         self._recheck.set()
 
-    def _report(self, problem: str) -> None:
+    def _report(self, problem: Reason) -> None:
         self.problem = problem
 
     async def _watch(self) -> None:
@@ -79,7 +81,7 @@ class ReadinessWatcher:
             log.error(
                 "database not ready after %s s (%s): exiting, to be restarted",
                 timeout,
-                self.problem,
+                self.problem.sentence if self.problem else "no check ended",
             )
             self._give_up()
             return
@@ -97,13 +99,17 @@ class ReadinessWatcher:
                 if answered and not self.ready:
                     await self._on_back()
                     log.info("database reachable again")
-                elif failure is not None and self.ready:
-                    log.warning(
-                        "database unreachable: answering 503 until it is back: %s",
-                        describe(failure),
+                problem = None if failure is None else reason_not_ready(failure)
+                if failure is not None and problem is not None and self.ready:
+                    log.log(
+                        problem.log_level,
+                        "database unavailable: answering 503 until it is back: %s: %s (%s)",
+                        problem.id,
+                        problem.sentence,
+                        driver_message(failure),
                     )
                 self.ready = answered
-                self.problem = None if failure is None else describe(failure)
+                self.problem = problem
                 loop_time = asyncio.get_running_loop().time()
                 if (
                     self._monitor is not None

@@ -7,7 +7,8 @@ import anyio
 import psycopg
 import pytest
 
-from app.migrate import upgrade_to_head
+from app.database.diagnosis import DOES_NOT_ANSWER, SCHEMA_FAILED, STARTING
+from app.database.migrations import upgrade_to_head
 from harness.app import make_settings, running_app, wait_for_status, wait_until_ready
 from harness.polling import apoll, wait_for_http
 from harness.postgres import PostgresServer
@@ -58,15 +59,14 @@ async def test_backend_started_while_database_is_down_becomes_ready_once_it_is_u
 
     assert liveness.json() == {"status": "ok"}
     assert readiness.status_code == 503
+    # What is wrong: connecting, or no answer.
+    reason = STARTING if readiness.json()["reason"] == STARTING.id else DOES_NOT_ANSWER
     assert readiness.json() == {
         "status": "unavailable",
         "storage": "postgresql",
-        "detail": readiness.json()["detail"],  # what is wrong: connecting, or no answer
+        "reason": reason.id,
+        "detail": reason.sentence,
     }
-    assert readiness.json()["detail"] in (
-        "starting: connecting to the database",
-        "the database does not answer",
-    )
     assert tasks.status_code == 503
     assert tasks.headers["retry-after"].isdigit()
     assert [task["id"] for task in after.json()] == [1, 2]
@@ -158,17 +158,16 @@ def test_a_backend_that_can_never_create_its_schema_says_why_then_exits(
     readiness = wait_for_http(
         f"{server.url}/api/health/ready",
         status=503,
-        until=lambda response: "could not be prepared" in response.json()["detail"],
+        until=lambda response: response.json()["reason"] == SCHEMA_FAILED.id,
     )
     exit_status = server.process.wait(timeout=20)
     output = server.process.communicate()[0]
 
-    assert readiness.json()["detail"] == (
-        "the schema could not be prepared (InsufficientPrivilege): see the backend's log"
-    )
+    assert readiness.json()["detail"] == SCHEMA_FAILED.sentence
     assert exit_status != 0
     records = [json.loads(line) for line in output.splitlines()]
     attempts = [r for r in records if r["event"].startswith("database schema not ready")]
     assert len(attempts) >= 2
     assert all(record["level"] == "error" for record in attempts)
+    assert all("InsufficientPrivilege 42501" in record["event"] for record in attempts)
     assert any("exiting, to be restarted" in record["event"] for record in records)
