@@ -38,7 +38,7 @@ test-frontend: ## Frontend only: biome, tsc, vitest, production build
 
 .PHONY: test-e2e
 test-e2e: ## nginx and browser tests on the local stack, the static checks and scans (HEADED=1 shows the browser)
-	@scripts/test e2e -- $(if $(HEADED),--headed)
+	@scripts/test checks e2e -- $(if $(HEADED),--headed)
 
 .PHONY: test-docker
 test-docker: ## Containers: the compose stack (monitoring, replicas, doctor), Swarm, the docs
@@ -56,15 +56,41 @@ dev: ## The stack with hot reload in the containers (Compose Watch, compose.dev.
 	@scripts/require-docker dev
 	docker compose -f docker-compose.yml -f compose.dev.yaml up --build --watch
 
+# Every profile's services ('*'): a plain `docker compose down` leaves those of a profile
+# it was not given (--profile monitoring) running, with the data volume they mount.
 .PHONY: down
-down: ## docker compose down (the data volume is kept; `make down V=1` deletes it)
+down: ## docker compose down, every profile (the data is kept; `make down V=1` deletes it)
 	@scripts/require-docker
-	docker compose down $(if $(V),--volumes)
+	docker compose --profile '*' down --remove-orphans $(if $(V),--volumes)
+	@$(if $(V),scripts/volumes-left)
 
 .PHONY: logs
 logs: ## docker compose logs --follow
 	@scripts/require-docker
 	docker compose logs --follow
+
+# The drills (docs/drills.md): break it, fix it, check it, on the real engine. One drill is
+# in progress at a time; make check and make hint act on it.
+.PHONY: drill
+drill: ## List the drills and your progress; NAME=... sets one up in a workspace of its own
+	@scripts/require-docker
+	@scripts/drill $(if $(NAME),start "$(NAME)",list)
+
+.PHONY: check
+check: ## Check the drill in progress by its effects, each failure with its reason
+	@scripts/drill check
+
+.PHONY: hint
+hint: ## One more hint for the drill in progress
+	@scripts/drill hint
+
+.PHONY: progress
+progress: ## Your report card: the drills you passed, by the course's checklist
+	@scripts/drill progress
+
+.PHONY: drill-reset
+drill-reset: ## Remove the drill in progress (or NAME=...): containers, images, volumes, workspace
+	@scripts/drill reset $(NAME)
 
 .PHONY: doctor
 doctor: ## Something wrong with Docker? Checks the classic mistakes, says each fix (JSON=1)

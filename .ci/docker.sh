@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The test rig's Docker: a running engine and Compose v2 for the stack tests, on machines
-# that have neither (like CI's). Sourced by scripts/test after scripts/lib.sh. Never run
+# that have neither (like CI's). Sourced by .ci/tools.sh (the test rig). Never run
 # from the learner's commands (make up, make dev, ...): those only check (scripts/require-docker).
 #
 # Nothing here replaces what a machine already has: a Compose that is recent enough is

@@ -149,6 +149,32 @@ def compose_stack(settings: dict[str, str] | None = None) -> Iterator[ComposeSta
         assert left == [], f"docker compose down left these behind: {left}"
 
 
+def pids_by_service(project: str) -> dict[str, tuple[int, int]]:
+    """Each running container of compose project `project`, by service: the PIDs limit the
+    engine set on it, and the processes and threads it runs now (docker stats)."""
+    label = f"label=com.docker.compose.project={project}"
+    ids = subprocess.run(
+        ["docker", "ps", "--quiet", "--filter", label], check=True, capture_output=True, text=True
+    ).stdout.split()
+    inspected = json.loads(
+        subprocess.run(["docker", "inspect", *ids], check=True, capture_output=True).stdout
+    )
+    stats = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", *ids],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    running = dict(line.split() for line in stats.splitlines())
+    return {
+        container["Config"]["Labels"]["com.docker.compose.service"]: (
+            int(container["HostConfig"]["PidsLimit"] or 0),
+            int(running[container["Name"].lstrip("/")]),
+        )
+        for container in inspected
+    }
+
+
 # Services no stand-in can replace (.ci/standin-images says why): left out where their
 # image cannot be had. Any other service without its image is an error of the test rig.
 NO_STAND_IN = {"grafana"}

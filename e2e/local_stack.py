@@ -3,6 +3,7 @@ a throwaway PostgreSQL, the backend (uvicorn) against it, and the machine's ngin
 the project's nginx.conf serving the built frontend and forwarding /api."""
 
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -18,19 +19,31 @@ from harness.polling import wait_for_http
 from harness.postgres import fresh_database
 from harness.servers import UvicornServer, stop_process
 
-from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_TEMPLATE
+from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_MAIN, NGINX_PROTECT_WRITES, NGINX_TEMPLATE
 
 
 class Nginx:
     """The machine's nginx with the project's config, rendered as the nginx image does."""
 
-    def __init__(self, work_dir: Path, backend_url: str, *, body_cap: int | None = None) -> None:
-        """`body_cap` in place of the API's, for tests of what nginx does without it."""
+    def __init__(
+        self,
+        work_dir: Path,
+        backend_url: str,
+        *,
+        body_cap: int | None = None,
+        proxy_read_timeout: int | None = None,
+        writer: tuple[str, str] | None = None,
+    ) -> None:
+        """`body_cap` in place of the API's, for tests of what nginx does without it;
+        `proxy_read_timeout` (seconds) in place of the config's, for tests of a backend that
+        never answers; `writer`, (user, password), as NGINX_WRITE_USER and
+        NGINX_WRITE_PASSWORD give them to the image: writes then need them."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise RuntimeError("nginx is not installed (apt-get install nginx)")
         if not (DIST_DIR / "index.html").exists():
             raise RuntimeError("frontend/dist is missing: build it (cd frontend && bun run build)")
+        self.work_dir = work_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.status_url = f"http://127.0.0.1:{free_port()}"
@@ -47,7 +60,12 @@ class Nginx:
             NGINX_ROOT=str(html),
             NGINX_STATUS_PORT=self.status_url.rsplit(":", 1)[1],
             NGINX_API_PORT=str(self.api_port),
+            NGINX_WRITE_USER=writer[0] if writer else "",
         )
+        if proxy_read_timeout is not None:
+            site = re.sub(
+                r"proxy_read_timeout \d+s;", f"proxy_read_timeout {proxy_read_timeout}s;", site
+            )
         (work_dir / "site.conf").write_text(site)
         # Beside the main config, where the image has it (/etc/nginx/): the site's relative
         # `include` finds it there.
@@ -55,10 +73,13 @@ class Nginx:
         if body_cap is not None:
             limits = re.sub(r"(client_max_body_size|default) \d+;", rf"\1 {body_cap};", limits)
         (work_dir / NGINX_API_LIMITS.name).write_text(limits)
-        (work_dir / "nginx.conf").write_text(
-            _MAIN_CONFIG.format(work=work_dir, user=_worker_user())
-        )
-        self._command = [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf")]
+        (work_dir / "nginx.conf").write_text(main_config(work_dir))
+        if writer:
+            write_password_file(work_dir / "conf.d", *writer)
+        # In the foreground, as the image runs it.
+        self._command = [
+            binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf"), "-g", "daemon off;"
+        ]  # fmt: skip
         self._process: subprocess.Popen[bytes] | None = None
         self._log = work_dir / "error.log"
 
@@ -72,32 +93,40 @@ class Nginx:
         self._process = None
 
 
-def _worker_user() -> str:
+def write_password_file(conf_dir: Path, user: str, password: str) -> None:
+    """What the image's start-up script writes for NGINX_WRITE_USER, by that script, into
+    `conf_dir`, owned by the user nginx's workers run as (the image's nginx user owns it)."""
+    conf_dir.mkdir()
+    subprocess.run(
+        [str(NGINX_PROTECT_WRITES)],
+        env={
+            "PATH": os.environ["PATH"],
+            "NGINX_CONF_DIR": str(conf_dir),
+            "NGINX_WRITE_USER": user,
+            "NGINX_WRITE_PASSWORD": password,
+        },
+        check=True,
+        capture_output=True,
+    )
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(conf_dir / "writers.htpasswd", nobody.pw_uid, nobody.pw_gid)
+
+
+def main_config(work_dir: Path) -> str:
+    """The image's main nginx.conf (worker processes and connections as in production),
+    with its paths in `work_dir` and the site's config included."""
+    config = NGINX_MAIN.read_text()
+    for image_path, here in [
+        ("/tmp/", f"{work_dir}/"),
+        ("/var/log/nginx/", f"{work_dir}/"),
+        ("/etc/nginx/conf.d/*.conf", f"{work_dir}/site.conf"),
+    ]:
+        if image_path not in config:
+            raise RuntimeError(f"{NGINX_MAIN} no longer names {image_path}: update main_config")
+        config = config.replace(image_path, here)
     # Run as root, nginx would run its workers as "nobody"; say it outright.
-    return "user nobody nogroup;" if os.geteuid() == 0 else ""
-
-
-# The main nginx.conf the official image ships, in short: the project's file goes in http{}.
-_MAIN_CONFIG = """
-{user}
-daemon off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {work}/access.log;
-    sendfile on;
-    client_body_temp_path {work}/client_body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-    include {work}/site.conf;
-}}
-"""
+    return ("user nobody nogroup;\n" if os.geteuid() == 0 else "") + config
 
 
 class LocalStack:

@@ -1,5 +1,5 @@
 """A TCP forwarder on loopback: a client reaches a server through another port, as through
-a published container port (compose publishes 80 -> 8080), so the server's own port is not
+a published container port (such as "3000:80"), so the server's own port is not
 the one the client used."""
 
 import select

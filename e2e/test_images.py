@@ -214,7 +214,7 @@ NO_IPV6_SECCOMP = {
 }
 # /proc/net/tcp and tcp6: a listening socket's state, and nginx's two ports in hex.
 TCP_LISTEN = "0A"
-NGINX_PORTS = {"1F90": 8080, "1F40": 8000}
+NGINX_PORTS = {"0050": 80, "1F40": 8000}
 
 
 @pytest.fixture(scope="module")
@@ -259,12 +259,12 @@ def test_frontend_listens_on_ipv6_only_where_the_host_has_it(
         ["docker", "run", "--detach", "--name", container, "--read-only",
          "--tmpfs", "/tmp:uid=101,gid=101", "--tmpfs", "/etc/nginx/conf.d:uid=101,gid=101",
          "--cap-drop", "ALL", "--security-opt", "no-new-privileges", *seccomp,
-         "--publish", "127.0.0.1::8080", frontend_image],
+         "--publish", "127.0.0.1::80", frontend_image],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     try:
         published = subprocess.run(
-            ["docker", "port", container, "8080/tcp"], check=True, capture_output=True, text=True
+            ["docker", "port", container, "80/tcp"], check=True, capture_output=True, text=True
         ).stdout.split()[0]
         wait_for_http(f"http://{published}/healthz", within=30)
         logs = subprocess.run(
@@ -276,9 +276,9 @@ def test_frontend_listens_on_ipv6_only_where_the_host_has_it(
 
     output = logs.stdout + logs.stderr
     print(f"\nIPv6 {'available' if host_has_ipv6 else 'refused'}: IPv4 {ipv4}, IPv6 {ipv6}")
-    assert ipv4 == {8080, 8000}
+    assert ipv4 == {80, 8000}
     if host_has_ipv6:
-        assert ipv6 == {8080, 8000}
+        assert ipv6 == {80, 8000}
         assert "IPv6 available" in output
     else:
         assert ipv6 == set()

@@ -4,6 +4,7 @@ strictly, by checkov's policies, and by the rules below. A broken copy shows the
 
 import base64
 import copy
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from paths import ROOT
+from paths import FRONTEND_DOCKERFILE, ROOT
 
 K8S = ROOT / "deploy" / "k8s"
 TOOLS = ROOT / ".tools" / "bin"
@@ -195,7 +196,7 @@ def test_every_object_but_the_namespace_lives_in_it(
 def test_network_policies_allow_exactly_the_planned_flows(rendered: dict[str, Path]) -> None:
     base = {
         ("*", "kube-system/kube-dns", 53),
-        ("ingress-nginx", "frontend", 8080),
+        ("ingress-nginx", "frontend", 80),
         ("frontend", "backend", 8000),
         ("backend", "anywhere", 5432),  # PostgreSQL may be outside the cluster (prod)
     }
@@ -206,6 +207,34 @@ def test_network_policies_allow_exactly_the_planned_flows(rendered: dict[str, Pa
 
     assert flows(docs(rendered["prod"])) == base
     assert flows(docs(rendered["dev"])) == base | in_cluster_database
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_frontend_pod_can_bind_the_port_its_image_listens_on(
+    rendered: dict[str, Path], overlay: str
+) -> None:
+    """nginx listens on its image's NGINX_PORT (80, as the course's Dockerfile), as user
+    101 with no capability: the pod declares that port, lets its own network namespace
+    bind it (the sysctl Docker Engine sets in its containers), and the ingress controller
+    may reach it."""
+    image_port = int(re.findall(r"\bNGINX_PORT=(\d+)", FRONTEND_DOCKERFILE.read_text())[0])
+    manifests = docs(rendered[overlay])
+    (frontend,) = [
+        doc
+        for doc in manifests
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"] == "frontend"
+    ]
+    spec = pod_spec(frontend)
+    (container,) = spec["containers"]
+    env = {item["name"]: item.get("value") for item in container.get("env", [])}
+    listening = int(env.get("NGINX_PORT", image_port))
+    sysctls = {item["name"]: item["value"] for item in spec["securityContext"].get("sysctls", [])}
+    lowest_unprivileged = int(sysctls.get("net.ipv4.ip_unprivileged_port_start", 1024))
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+
+    assert ports["http"] == listening
+    assert listening >= lowest_unprivileged, f"user 101 cannot bind {listening} in this pod"
+    assert ("ingress-nginx", "frontend", listening) in flows(manifests)
 
 
 def test_prod_runs_published_images_pinned_to_a_commit(rendered: dict[str, Path]) -> None:

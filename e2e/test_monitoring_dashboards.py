@@ -16,7 +16,7 @@ from dashboards import DASHBOARDS, GRAFANA, metric_names, panel_queries, variabl
 from paths import PROMTOOL, ROOT
 
 SCHEMA_CHECK = GRAFANA / "schema-check"
-RECORDING_RULES = ROOT / "monitoring" / "prometheus" / "rules" / "recording.yml"
+RULE_FILES = sorted((ROOT / "monitoring" / "prometheus" / "rules").glob("*.yml"))
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -124,7 +124,8 @@ def test_promtool_rejects_a_panel_query_that_does_not_parse(tmp_path: Path) -> N
 def test_every_recording_rule_a_dashboard_reads_is_defined() -> None:
     recorded = {
         rule["record"]
-        for group in yaml.safe_load(RECORDING_RULES.read_text())["groups"]
+        for path in RULE_FILES
+        for group in yaml.safe_load(path.read_text())["groups"]
         for rule in group["rules"]
         if "record" in rule
     }

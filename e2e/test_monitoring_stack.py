@@ -1,12 +1,14 @@
 """`docker compose --profile monitoring up -d` for real, on the run's compose stack:
 Prometheus scrapes every tier, sees the traffic, the backend-down alert fires when the
-backend stops, and every query of every Grafana dashboard returns data after traffic and
-a database outage. Intervals are shortened for the test only (2 s, and `for: 10s`).
+backend stops, every query of every Grafana dashboard returns data after traffic and
+a database outage, and every Compose command of the runbooks (docs/runbooks.md) runs.
+Intervals are shortened for the test only (2 s, and `for: 10s`).
 
 The profile's services whose image this machine has are started: all but Grafana here
 (no registry answers and no stand-in can be built, see docker-compose.yml); where its
 image can be pulled, Grafana is started too and its provisioned dashboards are checked."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -22,9 +24,10 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll
 
-from compose_stack import ComposeStack, startable_services
+from compose_stack import ComposeStack, pids_by_service, startable_services
 from dashboards import PanelQuery, panel_queries, selectors, variable_queries
 from paths import ROOT
+from runbooks import commands
 
 pytestmark = pytest.mark.stack
 
@@ -142,6 +145,20 @@ def test_every_target_is_up(monitoring: Monitoring) -> None:
         'node_filesystem_size_bytes{mountpoint="/var/lib/postgresql/data"}'
     )
     assert float(volume["value"][1]) > 0
+
+
+def test_every_monitoring_container_runs_under_its_pids_limit(monitoring: Monitoring) -> None:
+    """The engine set each monitoring container's PIDs limit from compose's (CIS 5.29);
+    each Go program, held to one scheduler thread (GOMAXPROCS), runs at most half of it."""
+    config = json.loads(monitoring.compose("config", "--format", "json").stdout)
+    running = pids_by_service(monitoring.stack.project)
+
+    print(f"\nPIDs (limit, now): {running}")
+    assert set(monitoring.services) <= set(running)
+    for service in monitoring.services:
+        limit, now = running[service]
+        assert limit == config["services"][service]["deploy"]["resources"]["limits"]["pids"]
+        assert 0 < now <= limit // 2, service
 
 
 def test_traffic_through_nginx_shows_in_the_request_rate(monitoring: Monitoring) -> None:
@@ -285,6 +302,35 @@ def test_a_panel_naming_a_metric_that_no_longer_exists_is_caught(monitoring: Mon
     print("\n" + "\n".join(empty))
     assert len(empty) == 3  # the renamed rule; the gone metric, even behind `or vector(0)`
     assert "tasks_gone_total{} has no series" in empty[-1]
+
+
+def test_every_runbook_check_runs_on_the_compose_stack(monitoring: Monitoring) -> None:
+    """Each command of the runbooks' Compose blocks, pasted as a reader would in the
+    project's folder, runs on this stack (after the traffic and the outage above): its
+    docker compose finds the services whatever the project's name (here the test's own,
+    as COMPOSE_PROJECT_NAME), its PromQL parses, its SQL runs. A grep that finds nothing
+    (exit 1) is an answer too; any other failure is the runbook's."""
+    env = {**monitoring.env, "COMPOSE_PROJECT_NAME": monitoring.stack.project}
+    ran, failed = 0, []
+    for command in commands("Compose"):
+        result = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        ran += 1
+        answered = result.returncode == 0 or (result.returncode == 1 and "grep" in command)
+        first = (result.stdout or result.stderr).strip().splitlines()[:1]
+        print(f"\n$ {command}\n  exit {result.returncode}: {first[0][:120] if first else ''}")
+        if not answered:
+            failed.append(f"{command}\n  exit {result.returncode}: {result.stderr[-500:]}")
+    print(f"\n{ran} runbook commands run")
+    assert ran >= 30
+    assert failed == []
 
 
 def test_grafana_serves_the_provisioned_dashboards(monitoring: Monitoring) -> None:

@@ -1,18 +1,62 @@
 """The project's nginx.conf, for real: the machine's nginx serving the built app in front of
 a running backend."""
 
+import json
+import os
 import re
+import socket
+import subprocess
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+from harness.network import free_port
+from harness.polling import poll
 
 from local_stack import LocalStack, Nginx, nginx_work_dir
-from paths import DIST_DIR
+from paths import DIST_DIR, NGINX_PROTECT_WRITES
 from tcp_forwarder import TcpForwarder
 
 ASSETS = sorted(path.name for path in (DIST_DIR / "assets").glob("*.js"))
+
+
+@dataclass
+class RawAnswer:
+    """What nginx sent back on one connection: `status` None when it closed it without a
+    word."""
+
+    status: int | None
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    body: bytes = b""
+    seconds: float = 0.0
+
+    def json(self) -> object:
+        return json.loads(self.body)
+
+
+def raw_request(port: int, request: bytes) -> RawAnswer:
+    """`request` sent as it is, malformed as no HTTP client would send it, on a connection
+    of its own to 127.0.0.1:`port`; nginx's answer, read until it closes the connection."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    seconds = time.monotonic() - started
+    if not received:
+        return RawAnswer(None, seconds=seconds)
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = httpx.Headers([(line.partition(": ")[0], line.partition(": ")[2]) for line in lines])
+    return RawAnswer(int(status_line.split()[1]), headers, body, seconds)
 
 
 @pytest.fixture
@@ -21,7 +65,7 @@ def http(shared_stack: LocalStack) -> Iterator[httpx.Client]:
         yield client
 
 
-def assert_security_headers(response: httpx.Response) -> None:
+def assert_security_headers(response: httpx.Response | RawAnswer) -> None:
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
@@ -45,6 +89,33 @@ def test_client_side_routes_fall_back_to_the_app(http: httpx.Client) -> None:
     assert response.status_code == 200
     assert '<div id="root">' in response.text
     assert response.headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/robots.txt", "/favicon.ico", "/sitemap.xml", "/apple-touch-icon.png", "/.env",
+     "/.well-known/security.txt", "/.well-known/change-password", "/tasks/old-bundle.js"],
+)  # fmt: skip
+def test_a_missing_file_is_404_not_the_apps_page(http: httpx.Client, path: str) -> None:
+    """Given what crawlers and browsers ask for at the root (robots.txt, favicon.ico,
+    /.well-known/...), when the app has no such file, then it is a 404: the app's page
+    answers navigations only."""
+    response = http.get(path)
+
+    assert_nginx_json_error(response, 404, "Not Found")
+    assert '<div id="root">' not in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/tasks", "/tasks/42", "/some/client/route?filter=done"])
+def test_navigations_get_the_apps_page_and_its_files_are_served(
+    http: httpx.Client, path: str
+) -> None:
+    page = http.get(path)
+    icon = http.get("/favicon.svg")
+
+    assert page.status_code == 200
+    assert '<div id="root">' in page.text
+    assert (icon.status_code, icon.headers["content-type"]) == (200, "image/svg+xml")
 
 
 def test_hashed_assets_are_cached_for_a_year_and_gzipped(http: httpx.Client) -> None:
@@ -284,9 +355,9 @@ REDIRECTS = [
 def test_redirects_keep_the_clients_scheme_host_and_port(
     shared_stack: LocalStack, listener: str, path: str, location: str
 ) -> None:
-    """Given nginx reached through another port than it listens on (as compose publishes
-    80 -> 8080) and under another name, when a request is redirected, then the Location is
-    a path alone, and following it stays on the port the client used."""
+    """Given nginx reached through another port than it listens on (as the course's
+    "3000:80" publishes it) and under another name, when a request is redirected, then the
+    Location is a path alone, and following it stays on the port the client used."""
     port = shared_stack.nginx.port if listener == "app" else shared_stack.nginx.api_port
     with TcpForwarder(port) as forwarder, httpx.Client(base_url=forwarder.url) as client:
         redirected = client.get(path, headers={"Host": "tasks.example.com"})
@@ -297,3 +368,426 @@ def test_redirects_keep_the_clients_scheme_host_and_port(
     assert followed.history, "followed without a redirect"
     assert followed.url.port == forwarder.port
     assert "x-request-id" in followed.headers  # the backend answered, through nginx
+
+
+# ---- nginx's own answers: JSON of the API's shape, on both ports ---------------------------
+# nginx answers some requests itself, never asking the backend: those it cannot read (decided
+# while reading the request's head, before it chooses a location), those over its limits,
+# and those the backend could not answer. Each is JSON, {"detail": ...} as the API's
+# (docs/api.md), with the API's headers, on the API's port and under /api on the app's.
+
+LISTENERS = ["app", "api"]
+
+
+def listener_port(stack: LocalStack, listener: str) -> int:
+    return stack.nginx.port if listener == "app" else stack.nginx.api_port
+
+
+def assert_nginx_json_error(answer: httpx.Response | RawAnswer, status: int, detail: str) -> None:
+    got = answer.status_code if isinstance(answer, httpx.Response) else answer.status
+    assert got == status
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"detail": detail}
+    assert_security_headers(answer)
+
+
+def get(path: str, *headers: str) -> bytes:
+    """A GET request for `path`, with `headers` ("Name: value"), closing the connection."""
+    lines = [f"GET {path} HTTP/1.1", "Host: localhost", *headers, "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+COOKIE_9_KB = "Cookie: " + "; ".join(f"app{n}={'c' * 90}" for n in range(90))
+COOKIE_17_KB = "Cookie: " + "; ".join(f"app{n}={'c' * 90}" for n in range(170))
+
+# Requests nginx cannot take, refused while it reads their head: (what, request, status,
+# detail).
+HEAD_ERRORS = [
+    ("a header line without a colon", get("/api/tasks", "Bad Header"), 400, "Bad request"),
+    ("no Host header", b"GET /api/tasks HTTP/1.1\r\n\r\n", 400, "Bad request"),
+    (
+        "a method with a bad character",
+        b"G@T /api/tasks HTTP/1.1\r\nHost: a\r\n\r\n",
+        400,
+        "Bad request",
+    ),
+    ("a NUL in the path", get("/api/tasks%00"), 400, "Bad request"),
+    (
+        "both Content-Length and Transfer-Encoding",
+        get("/api/tasks", "Content-Length: 1", "Transfer-Encoding: chunked"),
+        400,
+        "Bad request",
+    ),
+    ("a 17 KB Cookie", get("/api/tasks", COOKIE_17_KB), 400, "Request header or cookie too large"),
+    (
+        "five headers of 15 KB",
+        get("/api/tasks", *(f"X-Big-{n}: {'h' * 15_000}" for n in range(5))),
+        400,
+        "Request header or cookie too large",
+    ),
+    ("a 17 KB query", get(f"/api/tasks?q={'q' * 17_000}"), 414, "Request URI too long"),
+    ("HTTP/2.5", b"GET /api/tasks HTTP/2.5\r\nHost: a\r\n\r\n", 505, "HTTP version not supported"),
+]
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "detail"),
+    [case[1:] for case in HEAD_ERRORS],
+    ids=[case[0] for case in HEAD_ERRORS],
+)
+def test_a_request_nginx_cannot_read_gets_the_apis_json_error(
+    shared_stack: LocalStack, listener: str, request_bytes: bytes, status: int, detail: str
+) -> None:
+    """Given a request whose head nginx refuses before choosing a location (a bad line, a
+    header or query over its buffers, an unknown HTTP version), on either port, then the
+    answer is JSON in the API's shape, with the security headers, never nginx's page."""
+    answer = raw_request(listener_port(shared_stack, listener), request_bytes)
+
+    assert_nginx_json_error(answer, status, detail)
+    assert b"<html" not in answer.body
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_a_9_kb_cookie_or_query_reaches_the_api_and_the_app(
+    shared_stack: LocalStack, listener: str
+) -> None:
+    """Given the cookies other apps on localhost leave (9 KB) or a long query, then the API
+    answers through nginx, and the app's page loads on its port."""
+    port = listener_port(shared_stack, listener)
+
+    with_cookie = raw_request(port, get("/api/tasks", COOKIE_9_KB))
+    long_query = raw_request(port, get(f"/api/tasks?done=false&pad={'q' * 9_000}"))
+    page = raw_request(shared_stack.nginx.port, get("/", COOKIE_9_KB))
+
+    assert with_cookie.status == 200, with_cookie.body
+    assert with_cookie.json()[0]["title"] == "Apprendre Docker"  # type: ignore[index]
+    assert long_query.status == 200, long_query.body
+    assert page.status == 200
+    assert b'<div id="root">' in page.body
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+@pytest.mark.parametrize(
+    "path", ["/api/tasks", "/api/tasks/1", "/api/tasks/summary", "/api/nothing"]
+)
+def test_trace_gets_the_apis_own_answer_with_its_allow_header(
+    shared_stack: LocalStack, listener: str, path: str
+) -> None:
+    """nginx refuses TRACE itself, before choosing a location: under /api the API answers
+    instead, as it does to a client that reaches it directly: its 405 with the path's
+    methods in Allow (RFC 9110), or its 404 for a path it does not have."""
+    backend = shared_stack.backend.url.rsplit(":", 1)[1]
+    direct = raw_request(
+        int(backend), f"TRACE {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".encode()
+    )
+    answer = raw_request(
+        listener_port(shared_stack, listener),
+        f"TRACE {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".encode(),
+    )
+
+    assert (answer.status, answer.json()) == (direct.status, direct.json())
+    assert answer.headers.get("allow") == direct.headers.get("allow")
+    assert answer.headers["content-type"] == "application/json"
+    assert "x-request-id" in answer.headers
+    assert_security_headers(answer)
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE", "TRACE"])
+def test_a_method_the_apps_files_do_not_take_gets_405_with_allow(
+    http: httpx.Client, method: str
+) -> None:
+    response = http.request(method, "/")
+
+    assert_nginx_json_error(response, 405, "Method Not Allowed")
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    ("listener", "path"),
+    [("api", "/"), ("api", "/index.html"), ("api", "/healthz"), ("app", "/metrics"),
+     ("app", "/assets/missing-0123.js"), ("api", "/.nginx-errors/404"),
+     ("app", "/.nginx-errors/503")],
+)  # fmt: skip
+def test_what_nginx_does_not_serve_is_a_json_404(
+    shared_stack: LocalStack, listener: str, path: str
+) -> None:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{listener_port(shared_stack, listener)}"
+    ) as client:
+        response = client.get(path)
+
+    assert_nginx_json_error(response, 404, "Not Found")
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_nginx_own_redirect_to_the_api_is_json_too(shared_stack: LocalStack, listener: str) -> None:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{listener_port(shared_stack, listener)}"
+    ) as client:
+        response = client.get("/api?done=true")
+
+    assert_nginx_json_error(response, 301, "Moved Permanently")
+    assert response.headers["location"] == "/api/?done=true"
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_a_body_over_the_cap_gets_the_apis_json_413_on_both_ports(
+    shared_stack: LocalStack, http: httpx.Client, listener: str
+) -> None:
+    cap = api_body_cap(http)
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{listener_port(shared_stack, listener)}"
+    ) as client:
+        response = post_task(client, create_body(cap + 1), "plain")
+
+    assert_nginx_json_error(response, 413, f"Request body is larger than {cap} bytes")
+
+
+def access_log_statuses(nginx: Nginx) -> list[int]:
+    """The status of each request in nginx's access log, in order."""
+    log = (nginx.work_dir / "access.log").read_text().splitlines()
+    return [int(line.split('" ', 1)[1].split()[0]) for line in log if '" ' in line]
+
+
+def test_a_client_that_stops_sending_is_dropped_after_10_s_without_an_answer(
+    shared_stack: LocalStack,
+) -> None:
+    """Given clients that stop in the middle of a request's head, or of its body, on
+    either port, then nginx drops each after its 10 s timeout: it sends no answer at all
+    (no HTML page for a client that is no longer reading), and logs 408."""
+    stalled = [
+        (port, request)
+        for port in (shared_stack.nginx.port, shared_stack.nginx.api_port)
+        for request in (
+            b"GET /api/tasks HTTP/1.1\r\nHost: a\r\n",
+            b"POST /api/tasks HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 20\r\n\r\n{"title"',
+        )
+    ]
+
+    with ThreadPoolExecutor(len(stalled)) as pool:
+        answers = list(pool.map(lambda case: raw_request(*case), stalled))
+
+    assert [answer.status for answer in answers] == [None] * len(stalled)
+    assert all(9 < answer.seconds < 15 for answer in answers), [a.seconds for a in answers]
+    assert access_log_statuses(shared_stack.nginx).count(408) >= len(stalled)
+
+
+class MisbehavingApi:
+    """A TCP server in the backend's place that takes each request and then, by `mode`:
+    "silent" never answers, "close" closes the connection, "bad-header" answers a status
+    line then a broken header. What a hung, crashed or wrong backend looks like to nginx.
+    (An answer with no status line at all nginx passes on as it is, as HTTP/0.9.)"""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self._server = socket.create_server(("127.0.0.1", int(self.url.rsplit(":", 1)[1])))
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            if self.mode == "bad-header":
+                connection.sendall(b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n")
+            if self.mode == "silent":
+                self._held.append(connection)
+            else:
+                connection.close()
+
+    def close(self) -> None:
+        self._server.close()
+        for connection in self._held:
+            connection.close()
+
+
+@contextmanager
+def nginx_before(api: MisbehavingApi, proxy_read_timeout: int | None = None) -> Iterator[Nginx]:
+    """nginx with the project's config in front of `api`."""
+    with nginx_work_dir() as work_dir:
+        nginx = Nginx(work_dir, api.url, proxy_read_timeout=proxy_read_timeout)
+        nginx.start()
+        try:
+            yield nginx
+        finally:
+            nginx.stop()
+            api.close()
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+@pytest.mark.parametrize("mode", ["close", "bad-header", "silent"])
+def test_an_api_that_fails_to_answer_gets_the_json_503_with_retry_after(
+    listener: str, mode: str
+) -> None:
+    """Given a backend that closes the connection or sends a broken header (nginx's 502)
+    or never answers (504, its read timeout shortened to 2 s here), then the client gets the
+    JSON 503 "retry later" with Retry-After, on either port."""
+    with nginx_before(MisbehavingApi(mode), proxy_read_timeout=2) as nginx:
+        port = nginx.port if listener == "app" else nginx.api_port
+        answer = raw_request(port, get("/api/tasks"))
+        logged = access_log_statuses(nginx)
+
+    assert_nginx_json_error(answer, 503, "The API is unavailable; retry later.")
+    assert answer.headers["retry-after"] == "5"
+    assert logged[-1] == 503
+    print(f"\n{mode}: answered in {answer.seconds:.1f} s")
+
+
+def test_a_client_that_gives_up_waiting_is_logged_499_and_gets_nothing() -> None:
+    """Given a backend that never answers and a client that gives up after 1 s, then
+    nginx logs 499 (the client closed the connection) and has nothing to send."""
+    with nginx_before(MisbehavingApi("silent")) as nginx:
+        with socket.create_connection(("127.0.0.1", nginx.port)) as connection:
+            connection.sendall(get("/api/tasks"))
+            time.sleep(1)
+        statuses = poll(lambda: access_log_statuses(nginx) or None, within=10, what="a log line")
+
+    assert statuses == [499]
+
+
+# ---- Writes when the app is published: a password, and a rate ------------------------------
+# docker-compose.yml publishes the app on 127.0.0.1 unless FRONTEND_ADDRESS says otherwise;
+# published, writes need WRITE_USER and WRITE_PASSWORD (NGINX_WRITE_USER and
+# NGINX_WRITE_PASSWORD in the image), and are limited to 10 a second from one address.
+
+WRITER = ("alice", "correct horse battery staple")
+
+
+@pytest.fixture
+def protected(shared_stack: LocalStack) -> Iterator[Nginx]:
+    """A second nginx with the project's config, in front of the same backend, as the image
+    runs it with NGINX_WRITE_USER and NGINX_WRITE_PASSWORD set."""
+    with nginx_work_dir() as work_dir:
+        nginx = Nginx(work_dir, shared_stack.backend.url, writer=WRITER)
+        nginx.start()
+        try:
+            yield nginx
+        finally:
+            nginx.stop()
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_published_writes_need_the_password_and_reads_do_not(
+    protected: Nginx, listener: str
+) -> None:
+    port = protected.port if listener == "app" else protected.api_port
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as anyone:
+        read = anyone.get("/api/tasks")
+        head = anyone.head("/api/tasks")
+        refused = anyone.post("/api/tasks", json={"title": "sans mot de passe"})
+        guessed = anyone.post("/api/tasks", json={"title": "x"}, auth=(WRITER[0], "guess"))
+        created = anyone.post("/api/tasks", json={"title": "avec"}, auth=WRITER)
+        task = f"/api/tasks/{created.json()['id']}"
+        refused_changes = [anyone.patch(task, json={"done": True}), anyone.delete(task)]
+        deleted = anyone.delete(task, auth=WRITER)
+
+    assert (read.status_code, head.status_code) == (200, 200)
+    for answer in (refused, guessed, *refused_changes):
+        assert_nginx_json_error(
+            answer, 401, "Not authenticated: writes need the user and password set for this app"
+        )
+        assert answer.headers["www-authenticate"] == 'Basic realm="Tasks: writes"'
+    assert created.status_code == 201, created.text
+    assert deleted.status_code == 204
+
+
+def send_at_once(url: str, count: int, **request: object) -> list[httpx.Response]:
+    """`count` POST /api/tasks to `url` at the same moment, each on its own connection."""
+    barrier = threading.Barrier(count)
+
+    def one(number: int) -> httpx.Response:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            barrier.wait()
+            return client.post("/api/tasks", json={"title": f"rafale {number}"}, **request)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def write_let_through(nginx: Nginx) -> httpx.Response | None:
+    response = httpx.post(f"{nginx.url}/api/tasks", json={"title": "encore"}, auth=WRITER)
+    return response if response.status_code == 201 else None
+
+
+@pytest.mark.parametrize(("auth", "let_through"), [(WRITER, 201), ((WRITER[0], "guess"), 401)])
+def test_published_writes_beyond_10_a_second_get_429_with_retry_after(
+    protected: Nginx, auth: tuple[str, str], let_through: int
+) -> None:
+    """Given 40 writes from one address at once, with the password or guessing it, then
+    about 21 are let through (one, and a burst of 20) and the others get the JSON 429 with
+    Retry-After; reads are not counted; a moment later writes pass again."""
+    answers = send_at_once(protected.url, 40, auth=auth)
+    reads = [httpx.get(f"{protected.url}/api/tasks") for _ in range(10)]
+    again = poll(lambda: write_let_through(protected), within=5, what="a write let through")
+
+    limited = [answer for answer in answers if answer.status_code == 429]
+    print(f"\n40 writes at once: {Counter(answer.status_code for answer in answers)}")
+    assert 15 <= len(limited) <= 19
+    for answer in limited:
+        assert_nginx_json_error(answer, 429, "Too many requests; retry later.")
+        assert answer.headers["retry-after"] == "1"
+    passed = {answer.status_code for answer in answers if answer.status_code != 429}
+    assert passed == {let_through}
+    assert {read.status_code for read in reads} == {200}
+    assert again.status_code == 201
+
+
+def test_unpublished_writes_are_open_and_not_limited(shared_stack: LocalStack) -> None:
+    """Without NGINX_WRITE_USER (the app on 127.0.0.1, the default), writes need nothing
+    and 40 at once all pass."""
+    answers = send_at_once(shared_stack.nginx.url, 40)
+
+    assert Counter(answer.status_code for answer in answers) == {201: 40}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"NGINX_WRITE_USER": "alice"}, "has no password (NGINX_WRITE_PASSWORD"),
+        ({"NGINX_WRITE_PASSWORD": "secret"}, "no NGINX_WRITE_USER (compose: WRITE_USER)"),
+        ({"NGINX_WRITE_USER": 'a"b', "NGINX_WRITE_PASSWORD": "x"}, "may hold letters, digits"),
+        ({"NGINX_WRITE_USER": "al", "NGINX_WRITE_PASSWORD_FILE": "/nonexistent"}, "cannot be read"),
+        ({"NGINX_WRITE_USER": "alice", "NGINX_WRITE_PASSWORD": "a:b"}, "any character but ':'"),
+    ],
+)  # fmt: skip
+def test_a_write_protection_that_cannot_work_stops_nginx_with_its_reason(
+    tmp_path: Path, settings: dict[str, str], message: str
+) -> None:
+    """The image's start-up script refuses settings that would leave writes open or nginx
+    unable to start, before nginx starts, and says which."""
+    result = subprocess.run(
+        [str(NGINX_PROTECT_WRITES)],
+        env={"PATH": os.environ["PATH"], "NGINX_CONF_DIR": str(tmp_path), **settings},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert not (tmp_path / "writers.htpasswd").exists()
+
+
+def test_the_write_password_can_come_from_a_secret_file(tmp_path: Path) -> None:
+    secret = tmp_path / "write_password"
+    secret.write_text("from a secret")
+    result = subprocess.run(
+        [str(NGINX_PROTECT_WRITES)],
+        env={
+            "PATH": os.environ["PATH"],
+            "NGINX_CONF_DIR": str(tmp_path),
+            "NGINX_WRITE_USER": "bob",
+            "NGINX_WRITE_PASSWORD_FILE": str(secret),
+        },
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "writers.htpasswd").read_text() == "bob:{PLAIN}from a secret\n"
+    assert (tmp_path / "writers.htpasswd").stat().st_mode & 0o777 == 0o600

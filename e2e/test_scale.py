@@ -1,6 +1,7 @@
-"""`docker compose up -d --scale backend=3`, for real: nginx spreads the API over every
-replica (X-Served-By names the one that answered), notices replicas that come and go, and
-a replica killed mid-load costs no GET a failure."""
+"""`docker compose -f docker-compose.yml -f compose.scale.yaml up -d --scale backend=3`, for
+real: nginx spreads the API over every replica (X-Served-By names the one that answered),
+notices replicas that come and go, and a replica killed mid-load costs no GET a failure.
+Without compose.scale.yaml the replicas would fight over the backend's published port."""
 
 import subprocess
 import threading
@@ -16,6 +17,8 @@ from compose_stack import ComposeStack
 pytestmark = pytest.mark.stack
 
 REPLICAS = 3
+# As docs/scale-out.md has it: the backends publish no port, nginx serves the API on 8000.
+SCALE_FILES = ("-f", "docker-compose.yml", "-f", "compose.scale.yaml")
 
 
 def backend_containers(stack: ComposeStack) -> list[str]:
@@ -25,7 +28,7 @@ def backend_containers(stack: ComposeStack) -> list[str]:
 @pytest.fixture(scope="module")
 def scaled(compose_app: ComposeStack) -> Iterator[ComposeStack]:
     started = time.monotonic()
-    compose_app.compose("up", "--detach", "--wait", "--scale", f"backend={REPLICAS}")
+    compose_app.compose(*SCALE_FILES, "up", "--detach", "--wait", "--scale", f"backend={REPLICAS}")
     print(f"\n{REPLICAS} backend replicas healthy in {time.monotonic() - started:.0f} s")
     try:
         yield compose_app
@@ -86,3 +89,24 @@ def test_a_replica_killed_under_load_fails_no_get(scaled: ComposeStack) -> None:
 
     assert sent > 100
     assert failures == []
+
+
+def test_replicas_without_the_scale_file_fight_over_the_published_port(
+    compose_app: ComposeStack,
+) -> None:
+    """What docs/scale-out.md says happens without compose.scale.yaml: the second backend
+    cannot bind 127.0.0.1:8000, which the first holds."""
+    # The stack as docker-compose.yml alone makes it: one backend that publishes its port
+    # (the replicas above, from compose.scale.yaml, publish none, and would not clash).
+    compose_app.compose("up", "--detach", "--wait", "--scale", "backend=1")
+    try:
+        result = compose_app.compose(
+            "up", "--detach", "--scale", "backend=2", "--no-recreate", check=False
+        )
+        print(
+            f"\n--scale backend=2 alone: exit {result.returncode}; {result.stderr.strip()[-200:]}"
+        )
+        assert result.returncode != 0
+        assert "port is already allocated" in result.stderr
+    finally:
+        compose_app.compose("up", "--detach", "--wait", "--scale", "backend=1")

@@ -38,8 +38,8 @@ CLONE_URL = "https://ci:" + GITHUB_TOKEN + "@git.internal/tasks"
 
 def tree_copy(destination: Path) -> Path:
     """The files git tracks, and those it would add (not ignored), as in a fresh clone: what
-    `make test` scans (scripts/checkout-copy)."""
-    subprocess.run([str(ROOT / "scripts" / "checkout-copy"), str(destination)], check=True)
+    `make test` scans (.ci/checkout-copy)."""
+    subprocess.run([str(ROOT / ".ci" / "checkout-copy"), str(destination)], check=True)
     return destination
 
 

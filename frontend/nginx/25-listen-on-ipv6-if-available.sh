@@ -3,7 +3,7 @@
 # Swarm and Kubernetes alike). The site's config (nginx.conf, rendered into conf.d by the
 # image's 20-envsubst-on-templates.sh just before) listens on IPv4 and IPv6. Where nginx
 # cannot open an IPv6 socket (IPv6 disabled in the kernel, or refused by a seccomp
-# profile), nginx would exit with "socket() [::]:8080 failed (97: Address family not
+# profile), nginx would exit with "socket() [::]:80 failed (97: Address family not
 # supported by protocol)": the `listen [::]:...` lines are removed instead, and nginx
 # serves on IPv4.
 #
@@ -39,7 +39,7 @@ http {
     fastcgi_temp_path $probe;
     uwsgi_temp_path $probe;
     scgi_temp_path $probe;
-    server { listen [::]:${NGINX_PORT:-8080}; }
+    server { listen [::]:${NGINX_PORT:-80}; }
 }
 PROBE
 

@@ -1,8 +1,10 @@
-"""The overview: is the API up, how busy, how many errors, how fast, per route; the
-storage's readiness, errors and connection pool; how many backend replicas answer.
+"""The overview: is the API up, how busy, how many errors, how fast, per route; how much
+of its SLOs' error budgets is left and how fast it burns; the storage's readiness, errors
+and connection pool; how many backend replicas answer.
 
-Request figures come from the recording rules (monitoring/prometheus/rules/recording.yml),
-computed once per evaluation for every route, not per panel and per viewer."""
+Request figures come from the recording rules (monitoring/prometheus/rules/recording.yml,
+and slo.yml for the API's and the SLOs'), computed once per evaluation for every route,
+not per panel and per viewer."""
 
 from grafana_foundation_sdk.builders.dashboard import QueryVariable, Row
 from grafana_foundation_sdk.models.dashboard import VariableOption, VariableRefresh, VariableSort
@@ -11,6 +13,7 @@ from .common import (
     DATASOURCE,
     RATE_INTERVAL,
     Dashboard,
+    Stat,
     Timeseries,
     dashboard,
     stat,
@@ -75,10 +78,25 @@ def build() -> Dashboard:
             stat(
                 "Server errors (5xx)",
                 "Share of the API's requests answered with a 5xx over 5 minutes (health "
-                "checks and scrapes left out); the HighErrorRatio alert fires above 5%.",
+                "checks and scrapes left out); red above the 0.5% the availability SLO "
+                "allows.",
                 "percentunit",
                 "api:http_requests_5xx:ratio_rate5m",
-                red_above=0.05,
+                red_above=0.005,
+            )
+        )
+        .with_row(Row("Service level objectives"))
+        .with_panel(_budget_left("api-availability", "Availability", "answered without a 5xx"))
+        .with_panel(_budget_left("api-latency", "Latency", "of lists and creates within 0.5 s"))
+        .with_panel(
+            timeseries(
+                "Error budget burn rate",
+                "How fast each SLO spends its 30-day error budget: at 1 it lasts the 30 "
+                "days, at 14.4 two days. Over the last hour and 6 hours: a page fires past "
+                "14.4 (1 h) or 6 (6 h) while the last minutes agree.",
+                "none",
+                (_burn_rate("1h"), "{{slo}}, 1 h"),
+                (_burn_rate("6h"), "{{slo}}, 6 h"),
             )
         )
         .with_row(Row("Requests by route"))
@@ -104,8 +122,8 @@ def build() -> Dashboard:
         .with_panel(
             _percentile(
                 "p99",
-                "99% of the requests are answered within this time; the HighLatencyP99 alert "
-                "fires above 0.5 s.",
+                "99% of the requests are answered within this time; the latency SLO wants "
+                "99% of lists and creates within 0.5 s.",
             )
         )
         .with_row(Row("Storage and replicas"))
@@ -164,3 +182,20 @@ def _percentile(name: str, description: str) -> Timeseries:
         (f"route:http_request_duration_seconds:{name}_5m{{{ROUTE}}}", "{{route}}"),
         width=8,
     )
+
+
+def _budget_left(slo: str, name: str, objective: str) -> Stat:
+    return stat(
+        f"{name} budget left",
+        f"What is left of the {name.lower()} SLO's 30-day error budget ({objective}): "
+        "100% untouched, 0 spent, below 0 overspent. Over the days Prometheus keeps.",
+        "percentunit",
+        f'slo:error_budget_remaining:ratio{{slo="{slo}"}}',
+        red_below=0,
+        height=8,
+    )
+
+
+def _burn_rate(window: str) -> str:
+    """Each SLO's error ratio over `window`, as a multiple of what its budget allows."""
+    return f"slo:sli_error:ratio_rate{window} / on (slo) group_left () slo:error_budget:ratio"

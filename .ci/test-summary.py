@@ -1,7 +1,7 @@
 """The closing lines of a `scripts/test` run: where the time went, what failed, and every
 runner's JUnit results added up.
 
-    python3 scripts/test-summary.py REPORT_DIR [--times TIMES_TSV] [--logs LOG_DIR] [FAILED_PART ...]
+    python3 .ci/test-summary.py REPORT_DIR [--times TIMES_TSV] [--logs LOG_DIR] [FAILED_PART ...]
 
 TIMES_TSV has a line per step's start (epoch seconds, part, step), with "(start)" and
 "(end)" lines around each part (scripts/test and `say` in scripts/lib.sh write it). A part
@@ -20,6 +20,7 @@ from pathlib import Path
 REPORTS_OF_PART = {
     "backend": ["backend.xml"],
     "frontend": ["frontend.xml"],
+    "checks": [],
     "e2e": ["e2e.xml"],
     "docker": ["stack.xml"],
     "swarm": ["swarm-nodes.xml", "swarm.xml"],
