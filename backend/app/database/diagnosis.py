@@ -67,6 +67,16 @@ DOES_NOT_RESOLVE = Reason(
     "the database's host name does not resolve: is DATABASE_URL's host right, and is the "
     "database running?",
 )
+# The course's classic: DATABASE_URL's host is localhost in a container, where it is the
+# container itself. Said wherever the backend runs: on a laptop, localhost is right and
+# the database is simply not running.
+LOOPBACK_DOES_NOT_ANSWER = Reason(
+    "loopback_does_not_answer",
+    Kind.OUTAGE,
+    "the database does not answer at DATABASE_URL's host, a loopback address (localhost): "
+    "in a container, that is the container itself, not the database's; name the "
+    "database's host there (its service's name, such as db)",
+)
 POOL_EXHAUSTED = Reason(
     "pool_exhausted",
     Kind.OVERLOAD,
@@ -224,13 +234,23 @@ def _refused_without_ssl(error: psycopg.OperationalError, text: str) -> bool:
     return options.get(b"sslmode") == b"disable"
 
 
+# libpq's words for a TCP connection that failed (fe-connect.c): connection to server at
+# "HOST" (ADDRESS), port PORT failed; or at "ADDRESS" alone, as psycopg resolves the host
+# name itself and hands libpq the address.
+_LOOPBACK_SERVER = re.compile(
+    r'server at "(?:localhost|127\.[\d.]+|::1)"|server at "[^"]*" \((?:127\.[\d.]+|::1)\)'
+)
+
+
 def _unreachable(error: BaseException) -> Reason:
     """The database's host name has no address (yet): a wrong host, or a database not
     started (Kubernetes gives a headless service's name no address until a pod is
-    ready); else it does not answer."""
+    ready); else it does not answer, at a loopback address (localhost) or another."""
     text = str(error)
     if "failed to resolve host" in text or "could not translate host name" in text:
         return DOES_NOT_RESOLVE
+    if _LOOPBACK_SERVER.search(text):
+        return LOOPBACK_DOES_NOT_ANSWER
     return DOES_NOT_ANSWER
 
 
