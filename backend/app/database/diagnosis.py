@@ -87,6 +87,12 @@ MIGRATIONS_PENDING = Reason(
     Kind.OUTAGE,
     "waiting for the migrations (MIGRATE_ON_START=false): run python -m app.migrate",
 )
+SCHEMA_MISSING = Reason(
+    "schema_missing",
+    Kind.OUTAGE,
+    "the database answers without the backend's tables (a new, empty database: its "
+    "volume replaced, or another server): preparing the schema again",
+)
 SCHEMA_FAILED = Reason(
     "schema_failed",
     Kind.FAULT,
@@ -206,6 +212,8 @@ def diagnose(error: BaseException) -> Reason | None:
     if isinstance(error, PoolTimeout | TooManyRequests):
         return POOL_EXHAUSTED
     cause = driver_error(error)
+    if isinstance(cause, psycopg.errors.UndefinedTable):
+        return SCHEMA_MISSING
     if isinstance(cause, psycopg.OperationalError):
         return _refusal_of(cause) or _unreachable(cause)
     if isinstance(cause, psycopg.InterfaceError | OSError):

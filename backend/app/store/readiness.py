@@ -2,7 +2,9 @@
 without asking it.
 
 A background task prepares the schema (app/database/migrations.py), then checks every
-`db_check_interval` seconds, on a connection of its own, that the database answers.
+`db_check_interval` seconds, on a connection of its own, that the database answers with
+the schema in place; a database that answers without it (a new, empty one) has it
+prepared again, as at start-up.
 Readiness reads its last verdict and never waits for the pool, so that a busy backend is
 not reported as a broken one to a load balancer.
 """
@@ -16,7 +18,7 @@ from typing import Any
 import psycopg
 
 from app.config import Settings
-from app.database.diagnosis import STARTING, Reason, driver_message
+from app.database.diagnosis import SCHEMA_MISSING, STARTING, Reason, diagnose, driver_message
 from app.database.migrations import prepare_schema, reason_not_ready
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,9 @@ class ReadinessWatcher:
                     await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
                 self._recheck.clear()
                 failure = await self._check()
+                if failure is not None and diagnose(failure) is SCHEMA_MISSING:
+                    await self._prepare_again(failure)
+                    failure = None
                 answered = failure is None
                 if answered and not self.ready:
                     await self._on_back()
@@ -121,21 +126,34 @@ class ReadinessWatcher:
         finally:
             await self._close_monitor()
 
+    async def _prepare_again(self, failure: BaseException) -> None:
+        """The schema prepared again in a database that lost it; meanwhile, not ready."""
+        log.warning(
+            "database unavailable: %s: %s (%s)",
+            SCHEMA_MISSING.id,
+            SCHEMA_MISSING.sentence,
+            driver_message(failure),
+        )
+        self.ready = False
+        self.problem = SCHEMA_MISSING
+        await prepare_schema(self._settings, report=self._report)
+
     async def _close_monitor(self) -> None:
         monitor, self._monitor = self._monitor, None
         if monitor is not None:
             await monitor.close()
 
     async def _check(self) -> BaseException | None:
-        """SELECT 1 on the watcher's own connection (made again when it broke); the
-        error when it fails, for readiness to name (a refused login is not an outage)."""
+        """A query of the schema's version on the watcher's own connection (made again
+        when it broke); the error when it fails, for readiness to name (a refused login is
+        not an outage, a missing table is a database to prepare again)."""
         timeout = self._settings.db_connect_timeout
         try:
             if self._monitor is None or self._monitor.closed:
                 self._monitor = await psycopg.AsyncConnection.connect(
                     self._conninfo, autocommit=True, connect_timeout=timeout
                 )
-            await asyncio.wait_for(self._monitor.execute("SELECT 1"), timeout)
+            await asyncio.wait_for(self._monitor.execute("SELECT 1 FROM alembic_version"), timeout)
         except (psycopg.Error, OSError, TimeoutError) as error:
             await self._close_monitor()
             return error

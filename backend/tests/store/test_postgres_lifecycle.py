@@ -7,7 +7,7 @@ import anyio
 import psycopg
 import pytest
 
-from app.database.diagnosis import DOES_NOT_ANSWER, SCHEMA_FAILED, STARTING
+from app.database.diagnosis import LOOPBACK_DOES_NOT_ANSWER, SCHEMA_FAILED, STARTING
 from app.database.migrations import upgrade_to_head
 from harness.app import make_settings, running_app, wait_for_status, wait_until_ready
 from harness.polling import apoll, wait_for_http
@@ -59,8 +59,8 @@ async def test_backend_started_while_database_is_down_becomes_ready_once_it_is_u
 
     assert liveness.json() == {"status": "ok"}
     assert readiness.status_code == 503
-    # What is wrong: connecting, or no answer.
-    reason = STARTING if readiness.json()["reason"] == STARTING.id else DOES_NOT_ANSWER
+    # What is wrong: connecting, or no answer (at 127.0.0.1, where the test's server is).
+    reason = STARTING if readiness.json()["reason"] == STARTING.id else LOOPBACK_DOES_NOT_ANSWER
     assert readiness.json() == {
         "status": "unavailable",
         "storage": "postgresql",
@@ -171,3 +171,23 @@ def test_a_backend_that_can_never_create_its_schema_says_why_then_exits(
     assert all(record["level"] == "error" for record in attempts)
     assert all("InsufficientPrivilege 42501" in record["event"] for record in attempts)
     assert any("exiting, to be restarted" in record["event"] for record in records)
+
+
+async def test_a_database_that_lost_its_schema_gets_it_again_and_never_a_500(
+    database_url: str,
+) -> None:
+    """Given a running backend whose database is replaced by an empty one (a new volume,
+    as the course's persistence drill does), requests get 503 meanwhile, never a 500, and
+    the backend prepares the schema again by itself: the demo tasks are back."""
+    settings = make_settings(database_url)
+    async with running_app(settings) as client:
+        await client.post("/api/tasks", json={"title": "dans l'ancienne base"})
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute("DROP SCHEMA public CASCADE")
+            admin.execute("CREATE SCHEMA public")
+        during = await client.get("/api/tasks")
+        after = await wait_for_status(client, "/api/tasks", 200)
+
+    assert during.status_code in (200, 503)  # 200: prepared again before this request
+    assert "Traceback" not in during.text
+    assert [task["title"] for task in after.json()] == ["Apprendre Docker", "Configurer CI/CD"]
