@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app import db
+from app.database import diagnosis
 from harness.network import free_port
 from harness.polling import poll
 
@@ -221,23 +221,20 @@ def test_a_password_changed_after_the_volume_was_created_is_found_never_shown(
     assert changed not in json.dumps(verdict)
 
 
-def test_every_refusal_readiness_sends_to_make_doctor_has_its_fix_there() -> None:
-    """The backend's readiness names each refusal (backend/app/db.py); the doctor knows
-    each by its opening words. Both change together, or this fails."""
+def test_every_login_refusal_the_backend_names_has_its_compose_fix_in_the_doctor() -> None:
+    """The backend's readiness names each refusal by a reason id
+    (backend/app/database/diagnosis.py); the doctor keys its fixes by the same ids. Both
+    change together, or this fails. Two refusals have no fix to give: the backend's log
+    holds their cause (an SSL failure, a refusal in words the backend does not know)."""
     loader = importlib.machinery.SourceFileLoader("doctor", str(DOCTOR))
     spec = importlib.util.spec_from_loader("doctor", loader)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
-    sent = [refusal for refusal in db.NAMED_REFUSALS if "(make doctor)" in refusal]
+    named = {reason.id for reason in diagnosis.REFUSALS}
+    only_in_the_log = {diagnosis.SSL_FAILED.id, diagnosis.REFUSED.id}
 
-    recognised = {
-        refusal: [known for known in module.REFUSALS if refusal.startswith(known.readiness)]
-        for refusal in sent
-    }
-
-    assert sent
-    assert {refusal: len(known) for refusal, known in recognised.items()} == dict.fromkeys(sent, 1)
+    assert set(module.LOGIN_FIXES) == named - only_in_the_log
 
 
 @pytest.mark.stack

@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sampler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sampler
-                forget_this_process()
+                forget_this_process(settings)
             await store.close()
 
     app = FastAPI(
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     publish_body_limit(app, MAX_BODY_BYTES)  # for clients, and nginx's cap (scripts/api-types)
     if settings.metrics_enabled:
         # Not under /api: the frontend's nginx forwards /api only (see frontend/nginx.conf).
-        app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
+        app.add_route(METRICS_PATH, metrics_endpoint(settings), include_in_schema=False)
     # Each add_middleware() wraps the ones before: the last is the outermost.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(HeadAsGetMiddleware)

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
 
     # GET /metrics for Prometheus, and the per-request counting behind it.
     metrics_enabled: bool = True
+    # With several uvicorn workers: an empty directory where each writes its figures, for
+    # any scrape to add them up (prometheus-client's multiprocess mode, which the library
+    # itself also turns on from this variable).
+    prometheus_multiproc_dir: Path | None = None
     # What the running code was built from, for tasks_build_info (the image sets both).
     app_version: str = "dev"
     app_revision: str = "unknown"

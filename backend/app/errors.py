@@ -11,14 +11,13 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from app.metrics import STORE_ERRORS
+from app.route_matching import route_matcher
 from app.store import StoreFullError, StoreOverloadedError, StoreUnavailableError
 
 # Seconds a client should wait before retrying when the database is unavailable.
 RETRY_AFTER_SECONDS = 5
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 log = logging.getLogger(__name__)
 
@@ -88,35 +87,21 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _allowed_methods(request: Request, path: str) -> list[str]:
-    """Every method some route answers at `path` (HEAD wherever GET)."""
-    allowed = [
-        method
-        for method in _METHODS
-        if any(
-            route.matches({**request.scope, "path": path, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
-        )
-    ]
-    if "GET" in allowed and "HEAD" not in allowed:
-        allowed.insert(allowed.index("GET") + 1, "HEAD")
-    return allowed
-
-
 async def _http_error(request: Request, error: Exception) -> Response:
     """FastAPI's JSON errors, with two fixes: a 405's Allow lists every method of the path,
     not only one route's; and a path with a trailing slash is redirected to the one
     without by a path-absolute Location, never a URL built from the client's Host."""
     assert isinstance(error, StarletteHTTPException)
     path = request.scope["path"]
+    routes = route_matcher(request.app)
     if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        allowed = ", ".join(_allowed_methods(request, path))
+        allowed = ", ".join(routes.allowed_methods(request.scope, path))
         error = StarletteHTTPException(405, error.detail, headers={"Allow": allowed})
     elif (
         error.status_code == status.HTTP_404_NOT_FOUND
         and path.endswith("/")
         and path != "/"
-        and _allowed_methods(request, path.rstrip("/"))
+        and routes.allowed_methods(request.scope, path.rstrip("/"))
     ):
         query = request.scope["query_string"].decode("latin-1")
         location = path.rstrip("/") + (f"?{query}" if query else "")

@@ -15,9 +15,8 @@ route=~"/api/tasks.*". route="unmatched" counts requests no route matches (404s)
 
 import os
 from collections import Counter as Tally
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-from fastapi.routing import RouteContext, iter_route_contexts
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -28,11 +27,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import Scope
 
+from app.config import Settings
+from app.route_matching import HTTP_METHODS, RouteMatcher, route_matcher
 from app.store import TaskStore
 
 METRICS_PATH = "/metrics"
@@ -82,60 +83,45 @@ BUILD_INFO = Gauge(
 )
 
 
-# Methods counted under their own name; any other becomes "other", so that made-up
-# methods cannot create series.
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
 class RouteTemplates:
     """The path template of the route a request went to (`/api/tasks/{task_id}`), whatever
     the route's class, or UNMATCHED.
 
-    FastAPI's routes put themselves in scope["route"], looked up here by identity. Other
-    routes do not (Starlette's, such as GET /metrics and the docs), nor does a request
-    answered before routing (a 413 on its declared length): for those, the app's routes
-    are matched again, in the router's order, as FastAPI's iter_route_contexts() lists
-    them, prefixes of included routers applied.
+    FastAPI's routes put themselves in scope["route"], looked up here by identity (the
+    cheap path). Other routes do not (Starlette's, such as GET /metrics and the docs),
+    nor does a request answered before routing (a 413 on its declared length): for
+    those, app/route_matching.py matches the app's routes again.
     """
 
     def __init__(self) -> None:
-        self._routes: list[RouteContext] | None = None
+        self._matcher: RouteMatcher | None = None
         self._by_route: dict[int, str] = {}
 
-    def _read(self, app: Any) -> list[RouteContext]:
-        routes = [route for route in iter_route_contexts(app.routes) if route.path_format]
-        included = Tally(id(route.original_route) for route in routes)
+    def _read(self, app: Starlette) -> RouteMatcher:
+        matcher = route_matcher(app)
+        included = Tally(id(route.original_route) for route in matcher.routes)
         # A route included twice (under two prefixes) has no single template.
         self._by_route = {
             id(route.original_route): str(route.path_format)
-            for route in routes
+            for route in matcher.routes
             if included[id(route.original_route)] == 1
         }
-        return routes
+        return matcher
 
     def of(self, scope: Scope) -> str:
-        if self._routes is None:
-            self._routes = self._read(scope["app"])
+        if self._matcher is None:
+            self._matcher = self._read(scope["app"])
         route = scope.get("route")
         if route is not None and (template := self._by_route.get(id(route))) is not None:
             return template
-        method = "GET" if scope["method"] == "HEAD" else scope["method"]
-        probe = {**scope, "method": method}
-        partial = None
-        for candidate in self._routes:
-            match, _ = candidate.matches(probe)
-            if match is Match.FULL:
-                return str(candidate.path_format)
-            if match is Match.PARTIAL and partial is None:
-                partial = str(candidate.path_format)  # the path's route, another method: 405
-        return partial or UNMATCHED
+        return self._matcher.template(scope) or UNMATCHED
 
 
 class RequestMetrics:
     """Counts and times every HTTP request by method, route template and status.
 
     Each label set's series is looked up once: prometheus-client's .labels() takes a
-    lock and builds a key at every call. As bounded as the labels: METHODS and "other",
+    lock and builds a key at every call. As bounded as the labels: HTTP_METHODS and "other",
     the app's route templates and UNMATCHED, statuses.
     """
 
@@ -148,7 +134,7 @@ class RequestMetrics:
         """Count the request in progress; the gauge goes back to finished()."""
         in_progress = self._in_progress.get(method)
         if in_progress is None:
-            label = method if method in METHODS else "other"
+            label = method if method in HTTP_METHODS else "other"
             in_progress = self._in_progress[method] = IN_PROGRESS.labels(label)
         in_progress.inc()
         return in_progress
@@ -158,7 +144,7 @@ class RequestMetrics:
         key = (method, self._routes.of(scope), status)
         series = self._series.get(key)
         if series is None:
-            labels = (method if method in METHODS else "other", key[1], str(status))
+            labels = (method if method in HTTP_METHODS else "other", key[1], str(status))
             series = self._series[key] = (DURATION.labels(*labels), REQUESTS.labels(*labels))
         duration, count = series
         duration.observe(seconds)
@@ -173,24 +159,30 @@ def record_build(*, version: str, revision: str, storage: str) -> None:
 
 def record_store_state(store: TaskStore) -> None:
     """The store's readiness and pool figures, sampled (at each scrape, and regularly)."""
-    STORE_READY.set(1 if store.is_ready() else 0)
+    STORE_READY.set(1 if store.state().status == "ok" else 0)
     stats = store.pool_stats()
     if stats is not None:
         for state, value in stats._asdict().items():
             POOL.labels(state).set(value)
 
 
-def forget_this_process() -> None:
+def forget_this_process(settings: Settings) -> None:
     """At a worker's exit in multiprocess mode: its live gauges stop counting."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.prometheus_multiproc_dir is not None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
-async def metrics_endpoint(request: Request) -> Response:
-    record_store_state(request.app.state.store)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    else:
+def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    """GET /metrics: this process's figures, or every worker's added up in multiprocess
+    mode (PROMETHEUS_MULTIPROC_DIR set)."""
+    multiprocess_mode = settings.prometheus_multiproc_dir is not None
+
+    async def metrics(request: Request) -> Response:
+        record_store_state(request.app.state.store)
         registry = REGISTRY
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        if multiprocess_mode:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

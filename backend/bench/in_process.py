@@ -1,8 +1,9 @@
 """CPU time per request, in process: each app called as an ASGI app, no server, no network.
 
 The project's app (every feature on, the request log written as in a container), the
-FastAPI floor and the bare ASGI app (bench/baselines/) answer the same requests on a
-throwaway PostgreSQL with 1,000 tasks: the first page of the list, and a create. What
+FastAPI floor (and its minimal form, without Depends) and the bare ASGI app
+(bench/baselines/) answer the same requests on a throwaway PostgreSQL with 1,000 tasks:
+the first page of the list, and a create. What
 `make bench` cannot separate (uvicorn's parsing, wrk, the machine's other load) is left
 out, so that a change of a few microseconds shows. --profile runs pyinstrument over the
 project's requests and prints where their time goes.
@@ -33,6 +34,7 @@ ASGIApp = Callable[..., Awaitable[None]]
 # database answers.
 CONCURRENCY = 8
 JSON = [(b"content-type", b"application/json")]
+NAMES = ("project", "FastAPI floor", "floor, minimal (no Depends)", "bare ASGI")
 
 
 @dataclass(frozen=True)
@@ -121,27 +123,27 @@ async def wait_until_ready(app: ASGIApp) -> None:
         await asyncio.sleep(0.05)
 
 
-def load_app(name: str, database_url: str) -> Any:
+def load_app(name: str, database_url: str, attribute: str = "app") -> Any:
     if name == "project":
         from app.app import create_app
 
         return create_app(make_settings(database_url, log_format="json"))
     os.environ["DATABASE_URL"] = database_url  # the yardsticks read it at import
     module = importlib.import_module(f"bench.baselines.{name}")
-    return module.app
+    return getattr(module, attribute)
 
 
 async def measure(
     database_url: str, requests: int, rounds: int, profile: bool
 ) -> dict[tuple[str, str], list[float]]:
-    names = ["project", "fastapi_floor", "bare_asgi"]
     results: dict[tuple[str, str], list[float]] = {}
     async with (
         LifespanManager(load_app("project", database_url)) as project,
         LifespanManager(load_app("fastapi_floor", database_url)) as floor,
+        LifespanManager(load_app("fastapi_floor", database_url, "minimal")) as minimal,
         LifespanManager(load_app("bare_asgi", database_url)) as bare,
     ):
-        apps = dict(zip(names, (project.app, floor.app, bare.app), strict=True))
+        apps = dict(zip(NAMES, (project.app, floor.app, minimal.app, bare.app), strict=True))
         await wait_until_ready(apps["project"])
         for scenario in SCENARIOS:
             for app in apps.values():
@@ -181,17 +183,12 @@ def main() -> None:
         f"\nCPU µs per request in process, PostgreSQL 1,000 tasks, {CONCURRENCY} in flight, "
         f"median of {arguments.rounds} x {arguments.requests}\n"
     )
-    print("| scenario | project | FastAPI floor | bare ASGI | project - floor |")
-    print("|---|---|---|---|---|")
+    print(f"| scenario | {' | '.join(NAMES)} | project - floor |")
+    print(f"|---|{'---|' * len(NAMES)}---|")
     for scenario in SCENARIOS:
-        cpu = {
-            name: statistics.median(results[scenario.label, name])
-            for name in ("project", "fastapi_floor", "bare_asgi")
-        }
-        print(
-            f"| {scenario.label} | {cpu['project']:.0f} | {cpu['fastapi_floor']:.0f} "
-            f"| {cpu['bare_asgi']:.0f} | {cpu['project'] - cpu['fastapi_floor']:+.0f} |"
-        )
+        cpu = [statistics.median(results[scenario.label, name]) for name in NAMES]
+        figures = " | ".join(f"{value:.0f}" for value in cpu)
+        print(f"| {scenario.label} | {figures} | {cpu[0] - cpu[1]:+.0f} |")
     sys.stdout.flush()
 
 

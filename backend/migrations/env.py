@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from app.config import get_settings
-from app.db import sqlalchemy_url
+from app.database.connection import sqlalchemy_url
 from app.logs import configure_logging
 from app.store.tables import metadata
 
@@ -22,7 +22,7 @@ def run_migrations(connection: Connection) -> None:
 if context.is_offline_mode():
     raise SystemExit("Offline (--sql) migrations are not supported; run them against a database.")
 
-# The app (app/migrate.py) hands its connection over, already holding the advisory lock.
+# The app (app/database/migrations.py) hands its connection over, already holding the advisory lock.
 shared_connection = config.attributes.get("connection")
 if shared_connection is not None:
     run_migrations(shared_connection)

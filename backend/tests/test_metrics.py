@@ -5,13 +5,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.routing import iter_route_contexts
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.app import create_app
 from app.config import Settings
 from app.metrics import METRICS_PATH, UNMATCHED
+from app.route_matching import RouteMatcher
 from harness.app import make_settings, running_app, wait_for_status
 from harness.servers import UvicornServer
 
@@ -88,7 +88,7 @@ async def test_every_route_is_counted_under_its_template_whatever_its_class(
 ) -> None:
     routes = [
         (method, str(route.path_format))
-        for route in iter_route_contexts(create_app(settings).routes)
+        for route in RouteMatcher(create_app(settings).routes).routes
         for method in sorted(route.methods or ())
     ]
     assert {template for _, template in routes} >= {METRICS_PATH, "/api/docs", "/api/tasks"}

@@ -2,11 +2,11 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from app.errors import RETRY_AFTER_SECONDS
-from app.routes.app_state import store_of
+from app.routes.deps import StoreDep
 from app.routes.strict_json import StrictJSONRoute
 from app.store import StorageKind
 
@@ -20,7 +20,9 @@ class Liveness(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
     storage: StorageKind
-    # Only when unavailable: what is wrong.
+    # Only when unavailable: why, as a stable id (for scripts: no_database,
+    # wrong_password, does_not_answer, ...; docs/api.md lists them), and in words.
+    reason: str | None = None
     detail: str | None = None
 
 
@@ -35,12 +37,13 @@ async def liveness() -> Liveness:
     responses={503: {"model": Readiness, "description": "The storage does not answer"}},
     response_model_exclude_none=True,
 )
-async def readiness(request: Request, response: Response) -> Readiness:
-    store = store_of(request)
+async def readiness(store: StoreDep, response: Response) -> Readiness:
     # The store's last verdict (a background check): cheap, and a busy connection pool
     # does not make a healthy backend look broken to a load balancer.
-    if not store.is_ready():
+    state = store.state()
+    if state.status == "unavailable":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return Readiness(status="unavailable", storage=store.kind, detail=store.problem())
-    return Readiness(status="ok", storage=store.kind)
+    return Readiness(
+        status=state.status, storage=store.kind, reason=state.reason, detail=state.detail
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Resp
 from fastapi.exceptions import RequestValidationError
 
 from app.metrics import IDEMPOTENT_REPLAYS
-from app.routes.app_state import store_of
+from app.routes.deps import StoreDep
 from app.routes.openapi_errors import BODY, CREATE, NOT_FOUND, UNAVAILABLE
 from app.routes.strict_json import StrictJSONRoute
 from app.routes.task_json import JSONBytes, task_json, tasks_json
@@ -67,6 +67,7 @@ def _not_found(task_id: int) -> HTTPException:
 
 @router.get("", response_model=list[Task], summary="List tasks, ordered by id")
 async def list_tasks(
+    store: StoreDep,
     request: Request,
     done: Annotated[
         bool | None, Query(description="Only done (true) or open (false) tasks")
@@ -78,7 +79,7 @@ async def list_tasks(
 ) -> Response:
     """A page of tasks; a `Link: <...>; rel="next"` header points to the next one."""
     # One more than asked tells whether another page exists, without counting.
-    page = await store_of(request).list(done=done, after_id=after_id, limit=limit + 1)
+    page = await store.list(done=done, after_id=after_id, limit=limit + 1)
     headers = {}
     if len(page) > limit:
         page = page[:limit]
@@ -100,9 +101,8 @@ async def list_tasks(
     responses={201: {"links": TASK_LINKS}, **BODY, **CREATE},
 )
 async def create_task(
-    body: TaskCreate, request: Request, idempotency_key: IdempotencyKey = None
+    body: TaskCreate, store: StoreDep, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    store = store_of(request)
     headers = {}
     if idempotency_key is None:
         task = await store.create(title=body.title, done=body.done)
@@ -138,8 +138,8 @@ async def create_task(
 
 
 @router.get("/summary", summary="How many tasks there are, done and open, over all tasks")
-async def task_summary(request: Request) -> TaskSummary:
-    total, done = await store_of(request).summary()
+async def task_summary(store: StoreDep) -> TaskSummary:
+    total, done = await store.summary()
     return TaskSummary(total=total, done=done, open=total - done)
 
 
@@ -150,10 +150,10 @@ async def task_summary(request: Request) -> TaskSummary:
     "Deleting what is already gone deletes nothing: repeating it is harmless.",
 )
 async def delete_done_tasks(
-    request: Request,
+    store: StoreDep,
     done: Annotated[Literal["true"], Query(description="Must be true: done tasks only")],
 ) -> TasksDeleted:
-    return TasksDeleted(deleted=await store_of(request).delete_done())
+    return TasksDeleted(deleted=await store.delete_done())
 
 
 @router.patch(
@@ -161,13 +161,13 @@ async def delete_done_tasks(
     summary="Mark every task done, or every task not done, at once",
     responses=BODY,
 )
-async def update_all_tasks(body: AllTasksUpdate, request: Request) -> TasksUpdated:
-    return TasksUpdated(updated=await store_of(request).set_all_done(done=body.done))
+async def update_all_tasks(body: AllTasksUpdate, store: StoreDep) -> TasksUpdated:
+    return TasksUpdated(updated=await store.set_all_done(done=body.done))
 
 
 @router.get(TASK_PATH, response_model=Task, responses=NOT_FOUND, summary="Read a task")
-async def get_task(task_id: TaskId, request: Request) -> Response:
-    task = await store_of(request).get(task_id=task_id)
+async def get_task(task_id: TaskId, store: StoreDep) -> Response:
+    task = await store.get(task_id=task_id)
     if task is None:
         raise _not_found(task_id)
     return JSONBytes(task_json(task))
@@ -179,8 +179,8 @@ async def get_task(task_id: TaskId, request: Request) -> Response:
     responses={**NOT_FOUND, **BODY},
     summary="Change a task's title and/or done",
 )
-async def update_task(task_id: TaskId, body: TaskUpdate, request: Request) -> Response:
-    task = await store_of(request).update(task_id=task_id, title=body.title, done=body.done)
+async def update_task(task_id: TaskId, body: TaskUpdate, store: StoreDep) -> Response:
+    task = await store.update(task_id=task_id, title=body.title, done=body.done)
     if task is None:
         raise _not_found(task_id)
     return JSONBytes(task_json(task))
@@ -192,6 +192,6 @@ async def update_task(task_id: TaskId, body: TaskUpdate, request: Request) -> Re
     responses=NOT_FOUND,
     summary="Delete a task",
 )
-async def delete_task(task_id: TaskId, request: Request) -> None:
-    if not await store_of(request).delete(task_id=task_id):
+async def delete_task(task_id: TaskId, store: StoreDep) -> None:
+    if not await store.delete(task_id=task_id):
         raise _not_found(task_id)

@@ -13,6 +13,19 @@ StorageKind = Literal["memory", "postgresql"]
 TaskRow = tuple[int, str, bool]
 
 
+class StoreState(NamedTuple):
+    """How the storage did at its last check, as readiness reports it."""
+
+    status: Literal["ok", "unavailable"]
+    # When not ok: why, as a stable id (app/database/diagnosis.py for PostgreSQL's), and
+    # in words fit for a public readiness probe (a setting's name, never its value).
+    reason: str | None = None
+    detail: str | None = None
+
+
+READY = StoreState("ok")
+
+
 class PoolStats(NamedTuple):
     """The database connection pool at one moment, for the metrics."""
 
@@ -53,11 +66,8 @@ class TaskStore(Protocol):
     async def close(self) -> None:
         """Release connections; in-flight calls have ended."""
 
-    def is_ready(self) -> bool:
-        """Whether the storage answered its last check: cheap, never waits."""
-
-    def problem(self) -> str | None:
-        """When not ready, what is wrong, in words fit for a readiness probe."""
+    def state(self) -> StoreState:
+        """How the storage did at its last check: cheap, never waits."""
 
     def pool_stats(self) -> PoolStats | None:
         """The connection pool's figures, or None for a store without one."""

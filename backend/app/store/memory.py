@@ -11,10 +11,12 @@ from sortedcontainers import SortedList
 
 from app.store.base import (
     DEMO_TASKS,
+    READY,
     IdempotencyKeyReusedError,
     PoolStats,
     StorageKind,
     StoreFullError,
+    StoreState,
     TaskRow,
 )
 
@@ -63,11 +65,8 @@ class MemoryTaskStore:
     async def close(self) -> None:
         """Nothing to release."""
 
-    def is_ready(self) -> bool:
-        return True
-
-    def problem(self) -> str | None:
-        return None
+    def state(self) -> StoreState:
+        return READY
 
     def pool_stats(self) -> PoolStats | None:
         return None

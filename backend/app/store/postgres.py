@@ -13,16 +13,19 @@ from types import TracebackType
 from typing import Any, cast
 
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import AsyncConnectionPool, PoolTimeout, TooManyRequests
+from psycopg_pool import AsyncConnectionPool
 
 from app.config import Settings
-from app.db import conninfo, is_unavailable, session_options
+from app.database.connection import conninfo, session_options
+from app.database.diagnosis import DOES_NOT_ANSWER, Kind, diagnose
 from app.store.base import (
+    READY,
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
     PoolStats,
     StorageKind,
     StoreOverloadedError,
+    StoreState,
     StoreUnavailableError,
     TaskRow,
 )
@@ -127,12 +130,13 @@ class _PooledConnection:
                 raise told from error
 
     def _told(self, error: Exception) -> Exception:
-        if isinstance(error, PoolTimeout | TooManyRequests):
-            return StoreOverloadedError("no database connection came free in time")
-        if not is_unavailable(error):
+        reason = diagnose(error)
+        if reason is None:
             return error
+        if reason.kind is Kind.OVERLOAD:
+            return StoreOverloadedError(reason.sentence)
         self._watcher.check_now()
-        return StoreUnavailableError("database unavailable")
+        return StoreUnavailableError(reason.sentence)
 
 
 class PostgresTaskStore:
@@ -185,11 +189,11 @@ class PostgresTaskStore:
         await self._watcher.stop()
         await self._pool.close()
 
-    def is_ready(self) -> bool:
-        return self._watcher.ready
-
-    def problem(self) -> str | None:
-        return self._watcher.problem
+    def state(self) -> StoreState:
+        if self._watcher.ready:
+            return READY
+        problem = self._watcher.problem or DOES_NOT_ANSWER
+        return StoreState("unavailable", problem.id, problem.sentence)
 
     def pool_stats(self) -> PoolStats | None:
         stats = self._pool.get_stats()  # psycopg_pool's own counters; get_ does not reset

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from app.schemas import TITLE_MAX_LENGTH
+from app.title import TITLE_MAX_LENGTH
 
 # Explicit constraint names, so that migrations can refer to them (fastapi-best-practices).
 metadata = sa.MetaData(

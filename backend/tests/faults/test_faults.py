@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.migrate import upgrade_to_head
+from app.database.migrations import upgrade_to_head
 from harness.app import make_settings
 from harness.load import WrkRun, rss_mb, run_wrk
 from harness.postgres import PostgresServer

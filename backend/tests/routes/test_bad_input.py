@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.schemas import TITLE_MAX_LENGTH
+from app.title import TITLE_MAX_LENGTH
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from app.config import Settings
-from app.db import session_options
+from app.database.connection import session_options
 from app.store.postgres import IDEMPOTENCY_LOCK_NAMESPACE
 from harness.app import make_settings, running_app
 from harness.polling import apoll

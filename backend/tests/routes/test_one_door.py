@@ -4,16 +4,15 @@ dependency added there (a token check, a rate limit) applies to every request.""
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 import pytest
 from fastapi import Depends, Header, HTTPException, status
-from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import Match
+from fastapi.routing import APIRoute
 
 from app.app import create_app
 from app.config import Settings
+from app.route_matching import route_matcher
 from app.routes.tasks import router as tasks_router
 from harness.app import make_settings, running_app
 
@@ -33,29 +32,21 @@ def example_path(template: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", template)
 
 
-def matching_routes(app: Any, method: str, path: str) -> Iterator[str | None]:
-    """The path template of every route, whatever its class and however it was included,
-    that would take this request in full."""
-    for route in iter_route_contexts(app.routes):
-        scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-        if route.matches(scope)[0] is Match.FULL:
-            yield route.path_format
-
-
 @pytest.mark.parametrize(("method", "template"), sorted(documented_endpoints()))
 def test_each_documented_endpoint_is_answered_by_exactly_one_route(
     method: str, template: str
 ) -> None:
     app = create_app(make_settings(None))
+    scope = {"type": "http", "method": method, "path": example_path(template), "root_path": ""}
 
-    assert list(matching_routes(app, method, example_path(template))) == [template]
+    assert route_matcher(app).templates(scope) == [template]
 
 
 def test_no_method_and_path_is_declared_by_two_routes() -> None:
     app = create_app(make_settings(None))
     declared = Counter(
         (method, route.path_format)
-        for route in iter_route_contexts(app.routes)
+        for route in route_matcher(app).routes
         for method in route.methods or ()
     )
 

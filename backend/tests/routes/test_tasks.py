@@ -4,7 +4,7 @@ import anyio
 import httpx
 import pytest
 
-from app.schemas import TITLE_MAX_LENGTH
+from app.title import TITLE_MAX_LENGTH
 
 pytestmark = pytest.mark.anyio
 

@@ -1,6 +1,7 @@
-"""Every refusal PostgreSQL gives at login is named in readiness and the log, never
-reported as "the database does not answer": a real server, with a pg_hba.conf, roles and
-databases set up to refuse each way (app/db.py's login_refusal)."""
+"""Every refusal PostgreSQL gives at login is named in readiness (its reason id and
+sentence) and the log, never reported as "the database does not answer": a real server,
+with a pg_hba.conf, roles and databases set up to refuse each way
+(app/database/diagnosis.py's REFUSALS)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +10,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from app import db
-from app.migrate import DOES_NOT_ANSWER
+from app.database import diagnosis
+from app.database.diagnosis import Reason
 from harness.app import make_settings, running_app
 from harness.passwords import AWKWARD_PASSWORD, pieces
 from harness.polling import apoll
@@ -66,39 +67,48 @@ def url(server: PostgresServer, login: str, database: str = "tasks", query: str 
 
 async def readiness_and_log(
     database_url: str, capfd: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
+) -> tuple[int, dict[str, str], str]:
     """The app started on `database_url`: readiness's first verdict after its first
-    connection attempt (status, detail), and the log up to then."""
+    connection attempt (status, body), and the log up to then."""
     logged = ""
     async with running_app(make_settings(database_url), wait_ready=False) as client:
 
-        async def verdict() -> tuple[int, str] | None:
+        async def verdict() -> tuple[int, dict[str, str]] | None:
             nonlocal logged
             logged += capfd.readouterr().err
             response = await client.get("/api/health/ready")
-            detail = response.json().get("detail", "")
             if "database schema not ready" not in logged:
                 return None  # still on the first attempt
-            return response.status_code, detail
+            return response.status_code, response.json()
 
-        status, detail = await apoll(verdict, within=15, what="a first refused attempt")
-    return status, detail, logged
+        status, body = await apoll(verdict, within=15, what="a first refused attempt")
+    return status, body, logged
 
 
-CASES = {
+CASES: dict[str, tuple[str, str, str, Reason]] = {
     # name: (login, database, query, what readiness says)
-    "no such database (POSTGRES_DB changed)": ("postgres", "tasks2", "", db.NO_DATABASE),
-    "no such role (POSTGRES_USER changed)": ("ghost", "tasks", "", db.NO_ROLE),
-    "wrong password": (f"with_password:not-{PASSWORD}", "tasks", "", db.WRONG_PASSWORD),
-    "no password given": ("with_password", "tasks", "", db.NO_PASSWORD),
-    "role may not log in": ("cannot_login", "tasks", "", db.NO_LOGIN),
-    "CONNECT revoked on the database": ("app", "closed", "", db.NO_CONNECT),
-    "database takes no connections": ("app", "frozen", "", db.NOT_ACCEPTING),
-    "role's connection limit reached": ("limited", "tasks", "", db.TOO_MANY),
-    "database's connection limit reached": ("app", "capped", "", db.TOO_MANY),
-    "SSL required, sslmode=disable": ("ssl_only", "tasks", "?sslmode=disable", db.SSL_REQUIRED),
-    "refused by pg_hba.conf": ("not_from_here", "tasks", "", db.HBA_REFUSED),
-    "SSL required by us, not offered": ("app", "tasks", "?sslmode=require", db.SSL_UNSUPPORTED),
+    "no such database (POSTGRES_DB changed)": ("postgres", "tasks2", "", diagnosis.NO_DATABASE),
+    "no such role (POSTGRES_USER changed)": ("ghost", "tasks", "", diagnosis.NO_ROLE),
+    "wrong password": (f"with_password:not-{PASSWORD}", "tasks", "", diagnosis.WRONG_PASSWORD),
+    "no password given": ("with_password", "tasks", "", diagnosis.NO_PASSWORD),
+    "role may not log in": ("cannot_login", "tasks", "", diagnosis.NO_LOGIN),
+    "CONNECT revoked on the database": ("app", "closed", "", diagnosis.NO_CONNECT),
+    "database takes no connections": ("app", "frozen", "", diagnosis.NOT_ACCEPTING),
+    "role's connection limit reached": ("limited", "tasks", "", diagnosis.TOO_MANY_CONNECTIONS),
+    "database's connection limit reached": ("app", "capped", "", diagnosis.TOO_MANY_CONNECTIONS),
+    "SSL required, sslmode=disable": (
+        "ssl_only",
+        "tasks",
+        "?sslmode=disable",
+        diagnosis.SSL_REQUIRED,
+    ),
+    "refused by pg_hba.conf": ("not_from_here", "tasks", "", diagnosis.HBA_REFUSED),
+    "SSL required by us, not offered": (
+        "app",
+        "tasks",
+        "?sslmode=require",
+        diagnosis.SSL_UNSUPPORTED,
+    ),
 }
 
 
@@ -108,16 +118,15 @@ async def test_a_refused_login_is_named_in_readiness_and_the_log_at_error_level(
 ) -> None:
     login, database, query, named = CASES[case]
 
-    status, detail, logged = await readiness_and_log(
+    status, body, logged = await readiness_and_log(
         url(refusing_server, login, database, query), capfd
     )
 
     assert status == 503
-    assert detail == named
-    assert detail != DOES_NOT_ANSWER
+    assert (body["reason"], body["detail"]) == (named.id, named.sentence)
     refusals = [line for line in logged.splitlines() if "database schema not ready" in line]
     assert refusals
-    assert all("error" in line and named in line for line in refusals)
+    assert all("error" in line and named.sentence in line for line in refusals)
 
 
 async def test_a_full_server_is_named_not_reported_as_down(
@@ -134,12 +143,12 @@ async def test_a_full_server_is_named_not_reported_as_down(
         else:
             pytest.fail(f"{MAX_CONNECTIONS} connections and the server is not full")
 
-        status, detail, _ = await readiness_and_log(url(refusing_server, "app"), capfd)
+        status, body, _ = await readiness_and_log(url(refusing_server, "app"), capfd)
     finally:
         for connection in held:
             connection.close()
 
-    assert (status, detail) == (503, db.TOO_MANY)
+    assert (status, body["reason"]) == (503, diagnosis.TOO_MANY_CONNECTIONS.id)
 
 
 async def test_a_password_changed_while_the_backend_runs_is_named_once_it_reconnects(
@@ -170,13 +179,13 @@ async def test_a_password_changed_while_the_backend_runs_is_named_once_it_reconn
 
             async def refused() -> str | None:
                 answer = (await client.get("/api/health/ready")).json()
-                return answer.get("detail") if answer["status"] == "unavailable" else None
+                return answer.get("reason") if answer["status"] == "unavailable" else None
 
-            detail = await apoll(refused, within=15, what="readiness naming the refusal")
+            reason = await apoll(refused, within=15, what="readiness naming the refusal")
     finally:
         refusing_server.set_hba(HBA)
 
-    assert detail == db.WRONG_PASSWORD
+    assert reason == diagnosis.WRONG_PASSWORD.id
 
 
 async def refuses(database_url: str) -> bool | None:

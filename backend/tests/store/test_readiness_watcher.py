@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from app.db import conninfo
+from app.database.connection import conninfo
 from app.store.readiness import ReadinessWatcher
 from harness.app import make_settings
 from harness.polling import apoll

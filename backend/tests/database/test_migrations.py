@@ -9,12 +9,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.pool import NullPool
 
-from app.db import sqlalchemy_url
-from app.migrate import (
+from app.database.connection import sqlalchemy_url
+from app.database.diagnosis import DOES_NOT_ANSWER, WRONG_PASSWORD
+from app.database.migrations import (
     HEAD_REVISION,
     alembic_config,
     current_revision,
-    describe,
+    reason_not_ready,
     upgrade_to_head,
 )
 from app.store.tables import metadata
@@ -130,6 +131,6 @@ def test_a_refused_password_is_told_apart_from_a_database_that_does_not_answer()
     )
     down = psycopg.OperationalError("connection failed: Connection refused")
 
-    assert "refused the password" in describe(refused)
-    assert "POSTGRES_PASSWORD" in describe(refused)
-    assert describe(down) == "the database does not answer"
+    assert reason_not_ready(refused) is WRONG_PASSWORD
+    assert "POSTGRES_PASSWORD" in WRONG_PASSWORD.sentence
+    assert reason_not_ready(down) is DOES_NOT_ANSWER

@@ -10,7 +10,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
-from app.db import DatabaseUrlError, conninfo, session_options, sqlalchemy_url
+from app.database.connection import DatabaseUrlError, conninfo, session_options, sqlalchemy_url
 from harness.network import free_port
 from harness.servers import BACKEND_DIR
 

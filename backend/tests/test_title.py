@@ -1,4 +1,4 @@
-"""The title rule (app/schemas.py): trimmed of Unicode's White_Space at both ends, then
+"""The title rule (app/title.py): trimmed of Unicode's White_Space at both ends, then
 1 to 200 code points, no control character, something visible; the published pattern
 says exactly the same as the checks that name what is wrong."""
 
@@ -8,7 +8,8 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from app.schemas import TITLE_MAX_LENGTH, TITLE_PATTERN, WHITE_SPACE, TaskCreate
+from app.schemas import TaskCreate
+from app.title import TITLE_MAX_LENGTH, TITLE_PATTERN, WHITE_SPACE
 
 # Characters of every kind the rule tells apart.
 WHITE = list(WHITE_SPACE)
