@@ -12,6 +12,7 @@ says to wait for its startup line)."""
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -53,9 +54,8 @@ class Learner:
     def paste(self, block: str) -> str:
         """The block, pasted into the shell: its commands run one after the other, each
         whatever the one before did; the shell's folder carries over to the next block."""
-        script = (
-            f'trap \'echo "{FAILED} $BASH_COMMAND (exit $?)"\' ERR\n{block}\necho "__cwd__=$PWD"'
-        )
+        on_error = shlex.quote(f'echo "{FAILED} $BASH_COMMAND (exit $?)"')
+        script = f'trap {on_error} ERR\n{block}\necho "__cwd__=$PWD"'
         result = subprocess.run(
             ["bash", "-c", script],
             cwd=self.cwd,
@@ -66,7 +66,9 @@ class Learner:
             timeout=900,
         )
         output = result.stdout + result.stderr
-        self.cwd = Path(re.findall(r"__cwd__=(.*)", output)[-1])
+        where = re.findall(r"__cwd__=(.*)", output)
+        assert where, f"the shell ended before the block's end (exit {result.returncode}):\n{output}"
+        self.cwd = Path(where[-1])
         return output
 
     def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -86,9 +88,12 @@ def _json_lines(output: str) -> list[object]:
     only when it starts one there)."""
     found = []
     decoder = json.JSONDecoder()
+    end = 0
     for start in (match.start() for match in re.finditer(r"[\[{]", output)):
+        if start < end:  # inside the document just read (a task in its list)
+            continue
         try:
-            document, _ = decoder.raw_decode(output, start)
+            document, end = decoder.raw_decode(output, start)
         except ValueError:
             continue
         found.append(document)
@@ -220,4 +225,4 @@ def test_the_debugging_steps_in_their_compose_form(learner: Learner) -> None:
     assert "pyproject.toml" in inside.output
     assert 'name = "tasks-backend"' in inside.output
     assert crashed.status == 0
-    assert "\napp\n" in crashed.output  # the image's user, not root
+    assert re.search(r"[\r\n]app\r?\n", crashed.output)  # the image's user, not root
