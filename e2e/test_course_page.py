@@ -67,7 +67,8 @@ class Learner:
         )
         output = result.stdout + result.stderr
         where = re.findall(r"__cwd__=(.*)", output)
-        assert where, f"the shell ended before the block's end (exit {result.returncode}):\n{output}"
+        ended = f"the shell ended before the block's end (exit {result.returncode})"
+        assert where, f"{ended}:\n{output}"
         self.cwd = Path(where[-1])
         return output
 
