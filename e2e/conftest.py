@@ -8,11 +8,11 @@ import pytest
 from harness.postgres import postgres_for_tests
 from playwright.sync_api import Browser, sync_playwright
 
-from app_stack import AppStack
-from browser_watch import WatchedPage
-from chromium import CHROMIUM, CHROMIUM_FLAGS
-from compose_stack import ComposeStack, compose_stack
-from local_stack import LocalStack, local_stack
+from stacks.app import AppStack
+from stacks.compose import ComposeStack, compose_stack
+from stacks.local import LocalStack, local_stack
+from support.browser_watch import WatchedPage
+from support.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from compose_stack import ComposeStack
-from paths import ROOT
+from stacks.compose import ComposeStack
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

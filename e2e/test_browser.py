@@ -7,9 +7,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, ViewportSize, expect
 
-from app_stack import AppStack
-from browser_watch import WatchedPage
-from paths import ROOT
+from stacks.app import AppStack
+from support.browser_watch import WatchedPage
+from support.paths import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}

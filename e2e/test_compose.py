@@ -14,8 +14,8 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll, wait_for_http
 
-from compose_stack import ComposeStack, pids_by_service, startable_services
-from paths import ROOT
+from stacks.compose import ComposeStack, pids_by_service, startable_services
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

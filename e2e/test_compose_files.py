@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from paths import FRONTEND_DOCKERFILE, ROOT
+from support.paths import FRONTEND_DOCKERFILE, ROOT
 
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.dev.yaml"]
 

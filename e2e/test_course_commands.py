@@ -10,8 +10,8 @@ import httpx
 import pytest
 from harness.polling import wait_for_http
 
-from docker_builds import buildkit_env, stand_in_build_args
-from paths import ROOT
+from support.docker_builds import buildkit_env, stand_in_build_args
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from paths import ROOT
-from terminal import in_terminal
+from support.paths import ROOT
+from support.terminal import in_terminal
 
 pytestmark = pytest.mark.stack
 

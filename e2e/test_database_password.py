@@ -14,8 +14,8 @@ from harness.network import free_port
 from harness.passwords import AWKWARD_PASSWORD, pieces
 from harness.polling import poll
 
-from compose_stack import ComposeStack, compose_stack
-from paths import ROOT
+from stacks.compose import ComposeStack, compose_stack
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

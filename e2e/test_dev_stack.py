@@ -21,7 +21,7 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll
 
-from paths import ROOT
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -4,8 +4,8 @@ pages resolves (lychee, offline), and every page is on the README's map."""
 import shutil
 from pathlib import Path
 
-from docs_map import lychee, map_pages
-from paths import ROOT
+from support.docs_map import lychee, map_pages
+from support.paths import ROOT
 
 DOCS_DIR = ROOT / "docs"
 

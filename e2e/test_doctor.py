@@ -18,8 +18,8 @@ from app.database import diagnosis
 from harness.network import free_port
 from harness.polling import poll
 
-from compose_stack import ComposeStack
-from paths import ROOT
+from stacks.compose import ComposeStack
+from support.paths import ROOT
 
 DOCTOR = ROOT / "scripts" / "doctor"
 ONLY_DOCKER = ["--json", "--only", "docker"]

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from paths import ROOT
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -15,8 +15,8 @@ from harness.polling import wait_for_http
 from harness.servers import UvicornServer, stop_process
 from playwright.sync_api import Browser, Response, expect
 
-from local_stack import Nginx, nginx_command, nginx_work_dir
-from paths import DIST_DIR
+from stacks.local import Nginx, nginx_command, nginx_work_dir
+from support.paths import DIST_DIR
 
 # Page loads through the balancer: each one's requests alternate between the releases.
 LOADS = 12

@@ -21,8 +21,8 @@ import pytest
 from harness.polling import wait_for_http
 from packaging.requirements import Requirement
 
-from docker_builds import buildkit_env, stand_in_build_args
-from paths import ROOT
+from support.docker_builds import buildkit_env, stand_in_build_args
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from paths import FRONTEND_DOCKERFILE, ROOT
+from support.paths import FRONTEND_DOCKERFILE, ROOT
 
 K8S = ROOT / "deploy" / "k8s"
 TOOLS = ROOT / ".tools" / "bin"

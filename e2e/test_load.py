@@ -5,8 +5,8 @@ import re
 import shutil
 import subprocess
 
-from local_stack import LocalStack
-from paths import ROOT
+from stacks.local import LocalStack
+from support.paths import ROOT
 
 
 def locust(

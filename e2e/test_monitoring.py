@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from docs_map import lychee
-from paths import PROMTOOL, ROOT
-from runbooks import RUNBOOKS, alert_rules, sections
+from support.docs_map import lychee
+from support.paths import PROMTOOL, ROOT
+from support.runbooks import RUNBOOKS, alert_rules, sections
 
 PROMETHEUS = ROOT / "monitoring" / "prometheus"
 ALERTMANAGER = ROOT / "monitoring" / "alertmanager"

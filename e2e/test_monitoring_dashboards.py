@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboards import DASHBOARDS, GRAFANA, metric_names, panel_queries, variable_queries
-from paths import PROMTOOL, ROOT
+from support.dashboards import DASHBOARDS, GRAFANA, metric_names, panel_queries, variable_queries
+from support.paths import PROMTOOL, ROOT
 
 SCHEMA_CHECK = GRAFANA / "schema-check"
 RULE_FILES = sorted((ROOT / "monitoring" / "prometheus" / "rules").glob("*.yml"))

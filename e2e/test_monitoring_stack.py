@@ -24,10 +24,10 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll
 
-from compose_stack import ComposeStack, pids_by_service, startable_services
-from dashboards import PanelQuery, panel_queries, selectors, variable_queries
-from paths import ROOT
-from runbooks import commands
+from stacks.compose import ComposeStack, pids_by_service, startable_services
+from support.dashboards import PanelQuery, panel_queries, selectors, variable_queries
+from support.paths import ROOT
+from support.runbooks import commands
 
 pytestmark = pytest.mark.stack
 

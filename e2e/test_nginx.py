@@ -21,9 +21,9 @@ import pytest
 from harness.network import free_port
 from harness.polling import poll
 
-from local_stack import LocalStack, Nginx, nginx_work_dir
-from paths import DIST_DIR, NGINX_PROTECT_WRITES
-from tcp_forwarder import TcpForwarder
+from stacks.local import LocalStack, Nginx, nginx_work_dir
+from support.paths import DIST_DIR, NGINX_PROTECT_WRITES
+from support.tcp_forwarder import TcpForwarder
 
 ASSETS = sorted(path.name for path in (DIST_DIR / "assets").glob("*.js"))
 

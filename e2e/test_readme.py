@@ -21,10 +21,10 @@ import pytest
 from harness.network import free_port
 from harness.polling import wait_for_http
 
-from compose_stack import startable_services
-from docker_builds import buildkit_env
-from docs_map import map_pages
-from paths import ROOT
+from stacks.compose import startable_services
+from support.docker_builds import buildkit_env
+from support.docs_map import map_pages
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from compose_stack import ComposeStack
+from stacks.compose import ComposeStack
 
 pytestmark = pytest.mark.stack
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from harness.polling import poll
 
-from compose_stack import build_images
-from swarm_stack import SwarmStack, answered_by, docker, locust, swarm_stack
+from stacks.compose import build_images
+from stacks.swarm_one_node import SwarmStack, answered_by, docker, locust, swarm_stack
 
 pytestmark = pytest.mark.stack
 

@@ -1,5 +1,5 @@
 """The app on a three-node Swarm (deploy/swarm/stack.yml): three Docker engines in network
-namespaces of their own, three managers, the images from a registry (swarm_nodes.py).
+namespaces of their own, three managers, the images from a registry (stacks/swarm_three_nodes/).
 The tests run in order on one cluster, under load through node1's nginx (writers with
 an Idempotency-Key that retry until acknowledged, and readers); each prints its figures:
   1. the replicas run on several nodes, and every one of them answers;
@@ -23,8 +23,9 @@ import pytest
 from harness.polling import poll
 from harness.traffic import lost_or_doubled
 
-from compose_stack import build_images
-from swarm_cluster import (
+from stacks.compose import build_images
+from stacks.swarm_one_node import answered_by
+from stacks.swarm_three_nodes.cluster import (
     STACK,
     ClusterStack,
     cluster_stack,
@@ -33,8 +34,7 @@ from swarm_cluster import (
     timed,
     traffic,
 )
-from swarm_nodes import SwarmRig, swarm_rig
-from swarm_stack import answered_by
+from stacks.swarm_three_nodes.nodes import SwarmRig, swarm_rig
 
 pytestmark = pytest.mark.stack
 

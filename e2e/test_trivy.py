@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from paths import ROOT
+from support.paths import ROOT
 
 TRIVY = ROOT / ".tools" / "bin" / "trivy"
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from harness.polling import poll
 
-from paths import ROOT
+from support.paths import ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from paths import ROOT
+from support.paths import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 MAKE_TARGETS = set(re.findall(r"^([a-z0-9-]+):", (ROOT / "Makefile").read_text(), re.MULTILINE))

@@ -9,9 +9,9 @@ import httpx
 from harness.postgres import postgres_for_tests
 from playwright.sync_api import ViewportSize, sync_playwright
 
-from chromium import CHROMIUM, CHROMIUM_FLAGS
-from local_stack import local_stack
-from paths import ROOT
+from stacks.local import local_stack
+from support.chromium import CHROMIUM, CHROMIUM_FLAGS
+from support.paths import ROOT
 
 OUTPUT = ROOT / "docs" / "images" / "app.png"
 # A desktop window small enough for a README, large enough to read.

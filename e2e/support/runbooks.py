@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from paths import ROOT
+from support.paths import ROOT
 
 RULES = ROOT / "monitoring" / "prometheus" / "rules"
 RUNBOOKS = ROOT / "docs" / "runbooks.md"

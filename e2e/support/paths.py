@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The production build of the web app (cd frontend && bun run build).
 DIST_DIR = ROOT / "frontend" / "dist"
 # nginx's config, a template the nginx image renders at start-up.

@@ -19,7 +19,13 @@ from harness.polling import wait_for_http
 from harness.postgres import fresh_database
 from harness.servers import UvicornServer, stop_process
 
-from paths import DIST_DIR, NGINX_API_LIMITS, NGINX_MAIN, NGINX_PROTECT_WRITES, NGINX_TEMPLATE
+from support.paths import (
+    DIST_DIR,
+    NGINX_API_LIMITS,
+    NGINX_MAIN,
+    NGINX_PROTECT_WRITES,
+    NGINX_TEMPLATE,
+)
 
 
 class Nginx:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# One machine of the test rig's three-node Swarm (e2e/swarm_nodes.py starts it): a
+# One machine of the test rig's three-node Swarm (nodes.py, beside it, starts it): a
 # firewall, then a Docker engine of its own. The rig runs it inside the node's network
 # namespace, as PID 1's child in PID, mount and UTS (hostname) namespaces of its own:
 #   nsenter --net=/run/netns/NODE unshare --pid --fork --mount-proc --uts --kill-child \

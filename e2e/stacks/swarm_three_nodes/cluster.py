@@ -1,4 +1,4 @@
-"""deploy/swarm/stack.yml on the test rig's three nodes (swarm_nodes.py), from images
+"""deploy/swarm/stack.yml on the test rig's three nodes (nodes.py), from images
 pushed to the rig's registry, and what the multi-node test needs to watch it: where the
 tasks run, which node answered, the rows in PostgreSQL, traffic in the background."""
 
@@ -21,8 +21,8 @@ from typing import TypeVar
 from harness.polling import poll
 from harness.traffic import SETTLE_SECONDS, TrafficLog, drive
 
-from swarm_nodes import Node, SwarmRig, run
-from swarm_stack import STACK_FILE
+from stacks.swarm_one_node import STACK_FILE
+from stacks.swarm_three_nodes.nodes import Node, SwarmRig, run
 
 T = TypeVar("T")
 STACK = "tasks"
@@ -301,7 +301,7 @@ def more_requests(log: TrafficLog, count: int, *, within: float = 60) -> None:
 
 
 def firewall_drops(node: Node) -> int:
-    """Packets the node's firewall dropped (.ci/swarm-nodes/node.sh)."""
+    """Packets the node's firewall dropped (node.sh)."""
     listing = run("ip", "netns", "exec", node.namespace,
                   "iptables", "-t", "mangle", "-L", "RIG-FIREWALL", "-v", "-n", "-x")  # fmt: skip
     drops = [line.split() for line in listing.splitlines() if " DROP " in f" {line} "]

@@ -10,7 +10,7 @@ from typing import Any
 
 import promql_parser
 
-from paths import ROOT
+from support.paths import ROOT
 
 GRAFANA = ROOT / "monitoring" / "grafana"
 DASHBOARDS = GRAFANA / "dashboards"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from harness.network import free_port
 from harness.polling import wait_for_http
 
-from paths import ROOT
+from support.paths import ROOT
 
 
 @dataclass

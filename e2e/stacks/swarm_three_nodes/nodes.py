@@ -4,7 +4,7 @@ Each node is a network namespace of its own (its address, routes and firewall), 
 the others by a veth pair into one bridge, the rig's switch, which lives in a namespace
 of its own too; a last link joins the switch to this machine (the rig's host address),
 so the test reaches the nodes' published ports. A node runs its own Docker engine
-(.ci/swarm-nodes/node.sh): own data root, exec root, socket and default bridge, in PID,
+(node.sh, beside this file): own data root, exec root, socket and default bridge, in PID,
 mount and UTS namespaces whose first process takes every other with it when it dies. The
 registry is a container on this machine's engine, published on the rig's host address
 (for the nodes) and on loopback (for the test's `docker push`).
@@ -38,15 +38,13 @@ from pathlib import Path
 
 from harness.polling import poll
 
-from paths import ROOT
-
-RIG_FILES = ROOT / ".ci" / "swarm-nodes"
+RIG_FILES = Path(__file__).parent
 NODE_SCRIPT = RIG_FILES / "node.sh"
 
 
 def rig_image(variable: str) -> str:
     """The image the rig runs for `variable`: the stand-in .ci/standin-images chose, where
-    no registry answers, else the default in .ci/swarm-nodes/images.env."""
+    no registry answers, else the default in images.env, beside this file."""
     defaults = (RIG_FILES / "images.env").read_text().splitlines()
     default = next(line.split("=", 1)[1] for line in defaults if line.startswith(f"{variable}="))
     return os.environ.get(variable, default)

@@ -22,7 +22,7 @@ import httpx
 from harness.network import free_port
 from harness.polling import poll, wait_for_http
 
-from paths import ROOT
+from support.paths import ROOT
 
 STACK_FILE = ROOT / "deploy" / "swarm" / "stack.yml"
 DB_LABEL = "tasks-db=true"

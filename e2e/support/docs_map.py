@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from paths import ROOT
+from support.paths import ROOT
 
 # A relative link to a Markdown page: [text](docs/api.md) or [text](backend/README.md).
 _PAGE_LINK = re.compile(r"\]\(((?:docs|backend|deploy)/[^)#]+\.md)\)")
