@@ -339,3 +339,25 @@ def test_the_pages_three_errors_are_named_one_by_one_until_its_fixes(tmp_path: P
             assert "every task with it" in named["compose file: database volume"]["finding"]
 
     assert problems_seen == [list(FILE_CHECKS), list(FILE_CHECKS[1:]), [FILE_CHECKS[2]], []]
+
+
+@pytest.mark.stack
+def test_an_env_file_with_a_byte_order_mark_is_read_as_compose_reads_it(tmp_path: Path) -> None:
+    """Given a .env saved by an editor with a UTF-8 byte order mark, its first variable
+    counts (FRONTEND_PORT here): the doctor takes the ports from Compose's own reading."""
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        (tmp_path / ".env").write_text(
+            f"FRONTEND_PORT={taken}\nBACKEND_PORT={free_port()}\n", encoding="utf-8-sig"
+        )
+        env = {**os.environ, "COMPOSE_FILE": str(tmp_path / "docker-compose.yml")}
+        for variable in ("FRONTEND_PORT", "BACKEND_PORT", "COMPOSE_PROJECT_NAME"):
+            env.pop(variable, None)
+        _, verdicts = doctor("ports", env=env)
+
+    checks = {verdict["check"]: verdict["status"] for verdict in verdicts}
+    assert (tmp_path / ".env").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert checks.get(f"port {taken}") == "problem", checks
