@@ -238,7 +238,7 @@ def test_a_node_that_loses_power_is_replaced_and_only_its_requests_in_flight_fai
     assert len(log.failed_requests) <= WRITERS + READERS  # at most one in flight per client
     assert lost_or_doubled(log, rows) == NOTHING_LOST
     # A create cut off halfway left its key locked in a session nobody will end: within
-    # PostgreSQL's idle_in_transaction_session_timeout (5 s, app/database/connection.py),
+    # PostgreSQL's idle_in_transaction_session_timeout (2 s, app/database/connection.py),
     # not when TCP gives up, the retry is answered.
     assert max(log.retried_for, default=0) < 20
 

@@ -202,7 +202,7 @@ def test_session_settings_come_first_so_the_urls_own_options_win() -> None:
     )
 
     assert own == (
-        "-c idle_in_transaction_session_timeout=5s -c tcp_keepalives_idle=10"
+        "-c idle_in_transaction_session_timeout=2s -c tcp_keepalives_idle=10"
         " -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
     )
     assert with_url_options == f"{own} -c tcp_keepalives_idle=60"
