@@ -3,19 +3,15 @@ invalid ones, and sequences through its links), sends them to the real server on
 store, and checks every answer against the document. Any 5xx, any undocumented status,
 header or body, any valid request refused or invalid one accepted fails the test."""
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.contract import SEED, schemathesis
 from harness.servers import UvicornServer
 from tests.utils.reporting import report
 
-SEED = "20261129"  # the same cases every run
 MINIMUM_CASES = 1_000
 
 
@@ -33,28 +29,9 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UvicornSe
 def test_every_answer_matches_the_openapi_document(
     server: UvicornServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("st")),
-            "--config-file=tests/schemathesis.toml",
-            "run",
-            f"{server.url}/api/openapi.json",
-            "--checks=all",
-            "--phases=examples,coverage,fuzzing,stateful",
-            f"--seed={SEED}",
-            "--max-examples=120",
-            "--no-color",
-        ],
-        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.utils.schemathesis_hooks"},
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = result.stdout + result.stderr
+    status, output, generated = schemathesis(f"{server.url}/api/openapi.json", max_examples=120)
 
-    generated = re.search(r"(\d+) generated", output)
-    report(capsys, f"\nSchemathesis: {generated[0] if generated else '?'} cases, seed {SEED}")
-    assert result.returncode == 0, output[-6000:]
+    report(capsys, f"\nSchemathesis: {generated} generated cases, seed {SEED}")
+    assert status == 0, output[-6000:]
     assert generated is not None
-    assert int(generated[1]) >= MINIMUM_CASES
+    assert generated >= MINIMUM_CASES

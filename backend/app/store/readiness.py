@@ -106,13 +106,7 @@ class ReadinessWatcher:
                     log.info("database reachable again")
                 problem = None if failure is None else reason_not_ready(failure)
                 if failure is not None and problem is not None and self.ready:
-                    log.log(
-                        problem.log_level,
-                        "database unavailable: answering 503 until it is back: %s: %s (%s)",
-                        problem.id,
-                        problem.sentence,
-                        driver_message(failure),
-                    )
+                    _log_unavailable(problem, failure)
                 self.ready = answered
                 self.problem = problem
                 loop_time = asyncio.get_running_loop().time()
@@ -128,12 +122,7 @@ class ReadinessWatcher:
 
     async def _prepare_again(self, failure: BaseException) -> None:
         """The schema prepared again in a database that lost it; meanwhile, not ready."""
-        log.warning(
-            "database unavailable: %s: %s (%s)",
-            SCHEMA_MISSING.id,
-            SCHEMA_MISSING.sentence,
-            driver_message(failure),
-        )
+        _log_unavailable(SCHEMA_MISSING, failure)
         self.ready = False
         self.problem = SCHEMA_MISSING
         await prepare_schema(self._settings, report=self._report)
@@ -158,3 +147,15 @@ class ReadinessWatcher:
             await self._close_monitor()
             return error
         return None
+
+
+def _log_unavailable(problem: Reason, failure: BaseException) -> None:
+    """The line an operator reads when the database stops serving: why (the Reason's id
+    and sentence), then the driver's own words."""
+    log.log(
+        problem.log_level,
+        "database unavailable: answering 503 until it is back: %s: %s (%s)",
+        problem.id,
+        problem.sentence,
+        driver_message(failure),
+    )
