@@ -195,9 +195,11 @@ def test_a_backend_whose_schema_is_never_ready_exits_to_be_restarted(no_create_u
     )
     server.start(wait_path="/api/health")
     assert server.process is not None
-
-    exit_status = server.process.wait(timeout=60)
-    output = server.process.communicate()[0]
+    try:
+        exit_status = server.process.wait(timeout=60)
+        output = server.process.communicate()[0]
+    finally:
+        server.stop()  # a no-op once it has exited
 
     assert exit_status != 0
     records = [json.loads(line) for line in output.splitlines()]
