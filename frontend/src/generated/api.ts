@@ -134,6 +134,8 @@ export interface components {
         Readiness: {
             /** Detail */
             detail?: string | null;
+            /** Reason */
+            reason?: string | null;
             /**
              * Status
              * @enum {string}
