@@ -27,11 +27,6 @@ def learner_drill_folders() -> list[Path]:
     return [folder for folder in drill_folders() if folder.parent.name != INCIDENTS]
 
 
-@pytest.fixture(scope="module")
-def drills_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("drills")
-
-
 def test_every_drill_listed_has_a_folder_and_each_folder_is_listed() -> None:
     listed = {
         name

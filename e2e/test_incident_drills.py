@@ -29,8 +29,7 @@ from incidents import (
 from workspace import Workspace, poll
 
 from drill_verbs import checked, drill, drill_folders, load
-
-pytestmark = pytest.mark.stack
+from runbooks import sections
 
 # The longest `for:` a drill's page waits (PostgresVolumeAlmostFull: 5 minutes / 6), and
 # a few scrapes and evaluations (2 s each) besides.
@@ -73,12 +72,25 @@ def wrong(answer: str, choices: tuple[str, ...]) -> str:
     return next(choice for choice in choices if choice != answer)
 
 
-@pytest.fixture(scope="module")
-def drills_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("incident-drills")
+INCIDENT_DRILLS = drill_folders("operations")
 
 
-@pytest.mark.parametrize("folder", drill_folders("operations"), ids=lambda folder: folder.name)
+@pytest.mark.parametrize("folder", INCIDENT_DRILLS, ids=lambda folder: folder.name)
+def test_the_brief_keeps_the_cause_and_the_hints_lead_to_the_runbook(folder: Path) -> None:
+    """The brief says what users and the pager see, never the cause; the hints go to the
+    alert's section of the runbooks, which exists."""
+    incident: Incident = load(folder / "drill.py").INCIDENT
+    brief = (folder / "brief.md").read_text()
+    hints = (folder / "hints.md").read_text()
+    assert incident.cause in CAUSES
+    assert incident.cause not in brief
+    assert incident.alert not in brief
+    assert incident.alert in sections()
+    assert f"docs/runbooks.md#{incident.alert.lower()}" in hints
+
+
+@pytest.mark.stack
+@pytest.mark.parametrize("folder", INCIDENT_DRILLS, ids=lambda folder: folder.name)
 def test_the_incident_pages_and_its_runbook_fix_resolves_it(folder: Path, drills_dir: Path) -> None:
     name = folder.name
     env = {**os.environ, "DRILLS_DIR": str(drills_dir)}
@@ -130,6 +142,7 @@ def test_the_incident_pages_and_its_runbook_fix_resolves_it(folder: Path, drills
             print(f"{incident.alert} resolved {time.time() - fixed:.1f} s after the fix began")
             after = checked(env)
             assert all(condition["ok"] for condition in after.values()), after
+            assert name in drill("progress", env=env).stdout
 
         expected = {incident.alert, *incident.also}
         # The watch, and what it could have missed (between the break and its start).

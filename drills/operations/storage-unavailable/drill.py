@@ -2,7 +2,8 @@
 
 import time
 
-from incidents import API, Incident, api_answers, incident_conditions, record_break, start_stack
+from effects import api_answers
+from incidents import API, Incident, incident_conditions, record_break, start_stack
 from workspace import Condition, Workspace, failed, http, passed, poll
 
 # Requests that fail meanwhile (503) burn the availability budget: its fast burn may page
@@ -36,4 +37,4 @@ def storage_ready() -> Condition:
 
 
 def check(ws: Workspace) -> list[Condition]:
-    return [storage_ready(), *incident_conditions(ws, INCIDENT, api_answers())]
+    return [storage_ready(), *incident_conditions(ws, INCIDENT, api_answers(ws, API))]

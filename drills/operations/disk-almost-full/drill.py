@@ -22,7 +22,7 @@ FREE = (
     'node_filesystem_avail_bytes{job="postgres-volume", mountpoint="/var/lib/postgresql/data"}'
     ' / node_filesystem_size_bytes{job="postgres-volume", mountpoint="/var/lib/postgresql/data"}'
 )
-INCIDENT = Incident(alert="PostgresVolumeAlmostFull", cause="disk full")
+INCIDENT = Incident(alert="PostgresVolumeAlmostFull", cause="a stray file on its volume")
 # For make test (e2e/test_incident_drills.py): the condition make check fails once the
 # page came, and words of its message.
 BROKEN = ("resolved", "PostgresVolumeAlmostFull is firing")

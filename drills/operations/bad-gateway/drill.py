@@ -3,11 +3,12 @@ restart policy starts it again and again."""
 
 import time
 
-from incidents import Incident, api_answers, incident_conditions, record_break, start_stack
+from effects import api_answers
+from incidents import API, Incident, incident_conditions, record_break, start_stack
 from workspace import Condition, Workspace, failed, passed, poll
 
 SETTING = "LOG_LEVEL=verbose"
-INCIDENT = Incident(alert="BackendDown", cause="crash at start-up")
+INCIDENT = Incident(alert="BackendDown", cause="a setting it refuses")
 # For make test (e2e/test_incident_drills.py): the condition make check fails once the
 # page came, and words of its message.
 BROKEN = ("resolved", "BackendDown is firing")
@@ -50,4 +51,4 @@ def stays_up(ws: Workspace) -> Condition:
 
 
 def check(ws: Workspace) -> list[Condition]:
-    return [stays_up(ws), *incident_conditions(ws, INCIDENT, api_answers())]
+    return [stays_up(ws), *incident_conditions(ws, INCIDENT, api_answers(ws, API))]
