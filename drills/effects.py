@@ -106,17 +106,19 @@ def app_answers(ws: Workspace, *, target: int = 80) -> Condition:
     )
 
 
-def api_answers(ws: Workspace) -> Condition:
-    said = f"the API answers on {API}/api/tasks"
-    answer = poll(lambda: _answered(http(f"{API}/api/tasks")), within=10) or Answer(0, "")
+def api_answers(ws: Workspace, api: str = API) -> Condition:
+    """GET `api`/api/tasks answers 200 (within 10 s: a server may be starting)."""
+    said = f"the API answers on {api}/api/tasks"
+    answer = poll(lambda: _answered(http(f"{api}/api/tasks")), within=10) or Answer(0, "")
     if answer.status == 200:
         return passed("api", said)
     if answer.status == 0:
+        port = urlsplit(api).port
         return failed(
             "api",
             said,
-            f"nothing answers on port {API_PORT} of this machine: the backend must publish its "
-            f'port 8000 there ("{API_PORT}:8000") and be running',
+            f"nothing answers on port {port} of this machine: the backend must publish its "
+            f'port 8000 there ("{port}:8000") and be running',
         )
     return failed("api", said, f"it answers {answer.status}: {answer.body[:200]}")
 

@@ -59,6 +59,13 @@ def stack(request: pytest.FixtureRequest) -> Iterator[AppStack]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def drills_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the drills' tests keep workspaces and progress (DRILLS_DIR): never the
+    learner's own .drills/."""
+    return tmp_path_factory.mktemp("drills")
+
+
 @pytest.fixture(scope="session")
 def headless(pytestconfig: pytest.Config) -> bool:
     headed = bool(pytestconfig.getoption("--headed"))

@@ -4,67 +4,27 @@ it up, the learner's first move (`docker compose up -d --build` in the workspace
 `make check` must pass; `make drill-reset` must leave nothing of it on the engine. Each
 step's time is printed. The learner's own progress is never touched (DRILLS_DIR)."""
 
-import importlib.util
-import json
 import os
-import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from workspace import Workspace
 
-from support.paths import ROOT
+from support.drill_verbs import DRILLS, checked, drill, drill_folders, load
 
 pytestmark = pytest.mark.stack
 
-DRILLS = ROOT / "drills"
-sys.path.insert(0, str(DRILLS))
-
-from workspace import Workspace  # noqa: E402
+# The incident drills (drills/operations/) have a test of their own: test_incident_drills.py.
+INCIDENTS = "operations"
 
 # A learner's first move, unless the drill says otherwise (FIRST_MOVE).
 FIRST_MOVE = ("docker", "compose", "up", "-d", "--build")
 
 
-def drill_folders() -> list[Path]:
-    return sorted(path.parent for path in DRILLS.glob("*/*/drill.py"))
-
-
-def load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{path.parent.name}_{path.stem}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def drills_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("drills")
-
-
-def drill(verb: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ROOT / "scripts" / "drill"), verb, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-
-
-def checked(env: dict[str, str]) -> dict[str, dict[str, object]]:
-    """make check's conditions, by id."""
-    result = drill("check", "--json", env=env)
-    report = json.loads(result.stdout)
-    assert (result.returncode == 0) == report["passed"]
-    return {condition["id"]: condition for condition in report["conditions"]}
+def learner_drill_folders() -> list[Path]:
+    return [folder for folder in drill_folders() if folder.parent.name != INCIDENTS]
 
 
 def test_every_drill_listed_has_a_folder_and_each_folder_is_listed() -> None:
@@ -78,7 +38,7 @@ def test_every_drill_listed_has_a_folder_and_each_folder_is_listed() -> None:
     assert len(folders) >= 10
 
 
-@pytest.mark.parametrize("folder", drill_folders(), ids=lambda folder: folder.name)
+@pytest.mark.parametrize("folder", learner_drill_folders(), ids=lambda folder: folder.name)
 def test_the_drill_fails_before_its_solve_and_passes_after(folder: Path, drills_dir: Path) -> None:
     name = folder.name
     env = {**os.environ, "DRILLS_DIR": str(drills_dir)}

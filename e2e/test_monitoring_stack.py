@@ -23,6 +23,7 @@ import httpx
 import pytest
 from harness.network import free_port
 from harness.polling import poll
+from incidents import shorten_intervals
 
 from stacks.compose import ComposeStack, pids_by_service, startable_services
 from support.dashboards import PanelQuery, panel_queries, selectors, variable_queries
@@ -91,13 +92,7 @@ class Monitoring:
 def fast_config(into: Path) -> Path:
     """A copy of monitoring/ with 2 s intervals and every `for:` at 10 s."""
     shutil.copytree(ROOT / "monitoring", into)
-    config = into / "prometheus" / "prometheus.yml"
-    text = re.sub(
-        r"(scrape_interval|evaluation_interval|refresh_interval): 15s",
-        rf"\1: {INTERVAL}",
-        config.read_text(),
-    )
-    config.write_text(text.replace("global:\n", f"global:\n  scrape_timeout: {INTERVAL}\n", 1))
+    shorten_intervals(into / "prometheus" / "prometheus.yml", INTERVAL)
     for rules in (into / "prometheus" / "rules").glob("*.yml"):
         rules.write_text(re.sub(r"for: \w+", f"for: {FOR}s", rules.read_text()))
     # Prometheus runs as nobody: it must read them.
