@@ -117,7 +117,7 @@ def reason_not_ready(error: BaseException) -> Reason:
 
 
 async def prepare_schema(
-    settings: Settings, *, report: Callable[[Reason], None] = lambda reason: None
+    settings: Settings, *, report: Callable[[Reason, BaseException], None] = lambda *_: None
 ) -> None:
     """Wait, with backoff, until the database's schema is ready for requests.
 
@@ -131,7 +131,7 @@ async def prepare_schema(
         if error is None:
             return
         reason = reason_not_ready(error)
-        report(reason)
+        report(reason, error)
         # What it means first, then the driver's own words (for a refusal, the server's,
         # naming the role and database).
         log.log(

@@ -12,10 +12,11 @@ from sortedcontainers import SortedList
 from app.store.base import (
     DEMO_TASKS,
     READY,
+    Failure,
     IdempotencyKeyReusedError,
     PoolStats,
     StorageKind,
-    StoreFullError,
+    StoreError,
     StoreState,
     TaskRow,
 )
@@ -88,9 +89,11 @@ class MemoryTaskStore:
 
     async def create(self, *, title: str, done: bool) -> TaskRow:
         if len(self._tasks) >= self._max_tasks:
-            raise StoreFullError(
+            raise StoreError(
                 f"The in-memory store is full ({self._max_tasks} tasks): delete some, or "
-                "set DATABASE_URL to keep tasks in PostgreSQL."
+                "set DATABASE_URL to keep tasks in PostgreSQL.",
+                kind=Failure.FULL,
+                reason="memory_full",
             )
         return self._insert(title=title, done=done)
 

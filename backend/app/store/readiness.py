@@ -16,22 +16,30 @@ from typing import Any
 import psycopg
 
 from app.config import Settings
-from app.database.diagnosis import STARTING, Reason, driver_message
+from app.database.diagnosis import READ_ONLY, STARTING, Reason, driver_message
 from app.database.migrations import prepare_schema, reason_not_ready
 
 log = logging.getLogger(__name__)
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
+# A standby (in recovery), or sessions that start read-only (default_transaction_read_only,
+# which an autocommit statement's transaction takes).
+READ_ONLY_NOW = "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool"
 
 
 class ReadinessWatcher:
-    """`ready` and `problem` (why not ready: app/database/diagnosis.py's Reason) say how
-    the database did at the last check.
+    """How the database did at the last check: `ready`; when not, `problem` (why:
+    app/database/diagnosis.py's Reason) and `problem_words` (the driver's, for the log);
+    when ready, `read_only` (it serves reads only: a standby, or
+    default_transaction_read_only on).
 
     on_back: awaited when the database answers again after an outage (the store drops
-    the pool's broken connections then). housekeeping: awaited on the watcher's own
-    connection every `idempotency_cleanup_interval` seconds. give_up: called when the
-    schema is still not ready after `startup_timeout` seconds.
+    the pool's broken connections then). on_writability: awaited when the database turns
+    read-only or writable again (the store replaces its pooled sessions, which keep the
+    setting they started with, or may still reach the old server after a failover).
+    housekeeping: awaited on the watcher's own connection every
+    `idempotency_cleanup_interval` seconds. give_up: called when the schema is still not
+    ready after `startup_timeout` seconds.
     """
 
     def __init__(
@@ -40,16 +48,20 @@ class ReadinessWatcher:
         conninfo: str,
         *,
         on_back: Callable[[], Awaitable[None]],
+        on_writability: Callable[[], Awaitable[None]],
         housekeeping: Callable[[Connection], Awaitable[None]],
         give_up: Callable[[], None],
     ) -> None:
         self._settings = settings
         self._conninfo = conninfo
         self._on_back = on_back
+        self._on_writability = on_writability
         self._housekeeping = housekeeping
         self._give_up = give_up
         self.ready = False
+        self.read_only = False
         self.problem: Reason | None = STARTING
+        self.problem_words = ""
         self._recheck = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # The watcher's own connection lives here, not in a local of _check: a stop that
@@ -70,8 +82,9 @@ class ReadinessWatcher:
         """Look at the database now, not at the next tick (a request just failed)."""
         self._recheck.set()
 
-    def _report(self, problem: Reason) -> None:
+    def _report(self, problem: Reason, error: BaseException) -> None:
         self.problem = problem
+        self.problem_words = driver_message(error)
 
     async def _watch(self) -> None:
         timeout = self._settings.startup_timeout or None
@@ -89,13 +102,21 @@ class ReadinessWatcher:
         self.problem = None
         log.info("database ready")
         cleaned_at = 0.0
+        self._recheck.set()  # whether it takes writes: now, not a tick later
         try:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
                 self._recheck.clear()
-                failure = await self._check()
+                failure, read_only = await self._check()
                 answered = failure is None
+                if answered and read_only != self.read_only:
+                    self.read_only = read_only
+                    await self._on_writability()
+                    if read_only:
+                        log.warning("database %s: %s", READ_ONLY.id, READ_ONLY.sentence)
+                    else:
+                        log.info("database takes writes again")
                 if answered and not self.ready:
                     await self._on_back()
                     log.info("database reachable again")
@@ -110,6 +131,7 @@ class ReadinessWatcher:
                     )
                 self.ready = answered
                 self.problem = problem
+                self.problem_words = "" if failure is None else driver_message(failure)
                 loop_time = asyncio.get_running_loop().time()
                 if (
                     self._monitor is not None
@@ -126,17 +148,25 @@ class ReadinessWatcher:
         if monitor is not None:
             await monitor.close()
 
-    async def _check(self) -> BaseException | None:
-        """SELECT 1 on the watcher's own connection (made again when it broke); the
-        error when it fails, for readiness to name (a refused login is not an outage)."""
+    async def _check(self) -> tuple[BaseException | None, bool]:
+        """Whether the database answers, and takes writes, asked on the watcher's own
+        connection (made again when it broke, and while the database is read-only, to
+        see a failover's new server and the sessions' new defaults): (the error when it
+        fails, for readiness to name: a refused login is not an outage; read-only)."""
         timeout = self._settings.db_connect_timeout
         try:
             if self._monitor is None or self._monitor.closed:
                 self._monitor = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=timeout
+                    self._conninfo,
+                    autocommit=True,
+                    connect_timeout=timeout,
                 )
-            await asyncio.wait_for(self._monitor.execute("SELECT 1"), timeout)
+            cursor = await asyncio.wait_for(self._monitor.execute(READ_ONLY_NOW), timeout)
+            row = await cursor.fetchone()
         except (psycopg.Error, OSError, TimeoutError) as error:
             await self._close_monitor()
-            return error
-        return None
+            return error, False
+        read_only = bool(row and row[0])
+        if read_only:
+            await self._close_monitor()
+        return None, read_only

@@ -72,6 +72,7 @@ async def test_a_watcher_stopped_during_a_check_on_a_new_connection_closes_it(
             settings,
             make_conninfo(conninfo(settings.database_url), host="127.0.0.1", port=port),
             on_back=asyncio.sleep,  # type: ignore[arg-type]
+            on_writability=asyncio.sleep,  # type: ignore[arg-type]
             housekeeping=asyncio.sleep,  # type: ignore[arg-type]
             give_up=lambda: None,
         )
