@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg_pool import PoolTimeout, TooManyRequests
 
-from app.store.base import Failure
+from app.store.base import NO_ID_LEFT, Failure
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,7 @@ DISK_FULL = Reason(
     "The database's disk is full: no task can be created or changed until space is "
     "freed on its volume.",
 )
+IDS_EXHAUSTED = Reason("ids_exhausted", Failure.FULL, NO_ID_LEFT)
 ID_SEQUENCE_BEHIND = Reason(
     "id_sequence_behind",
     Failure.FAULT,
@@ -240,6 +241,7 @@ _BY_CODE = {
     "55006": LOCKED,  # object_in_use
     "57014": TOO_SLOW,  # query_canceled: statement_timeout
     "57P04": SERVER_FAULT,  # database_dropped
+    "2200H": IDS_EXHAUSTED,  # sequence_generator_limit_exceeded
     "42501": NO_PRIVILEGE,
 }
 _BY_CLASS = {

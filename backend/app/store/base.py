@@ -14,6 +14,13 @@ StorageKind = Literal["memory", "postgresql"]
 TaskRow = tuple[int, str, bool]
 
 
+# What a create is told once every id is taken (app.schemas.MAX_TASK_ID).
+NO_ID_LEFT = (
+    "No task id is left: every id a JavaScript client holds exactly (up to 2^53 - 1) is "
+    "taken. Tasks can still be read, changed and deleted."
+)
+
+
 class StoreState(NamedTuple):
     """How the storage did at its last check, as readiness reports it: ok; read_only
     (it serves reads, and refuses writes); unavailable."""

@@ -9,8 +9,10 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
+from app.schemas import MAX_TASK_ID
 from app.store.base import (
     DEMO_TASKS,
+    NO_ID_LEFT,
     READY,
     Failure,
     IdempotencyKeyReusedError,
@@ -95,6 +97,8 @@ class MemoryTaskStore:
                 kind=Failure.FULL,
                 reason="memory_full",
             )
+        if self._last_id >= MAX_TASK_ID:
+            raise StoreError(NO_ID_LEFT, kind=Failure.FULL, reason="ids_exhausted")
         return self._insert(title=title, done=done)
 
     async def create_once(
