@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 
 from app.config import Settings
+from app.database.connection import session_options
 from app.database.diagnosis import READ_ONLY, STARTING, Reason, driver_message
 from app.database.migrations import prepare_schema, reason_not_ready
 
@@ -160,6 +161,7 @@ class ReadinessWatcher:
                     self._conninfo,
                     autocommit=True,
                     connect_timeout=timeout,
+                    options=session_options(self._settings),
                 )
             cursor = await asyncio.wait_for(self._monitor.execute(READ_ONLY_NOW), timeout)
             row = await cursor.fetchone()
