@@ -1,7 +1,8 @@
 """Every database wait is bounded below a proxy's timeout (nginx waits 30 s): a table
 locked by a migration, a VACUUM FULL or an operator, a row locked by another
 transaction, a slow statement. The request is answered 503 with Retry-After within
-seconds, never after the lock is gone."""
+seconds, never after the lock is gone; and a request whose client has gone stops
+holding its pooled connection."""
 
 import asyncio
 import contextlib
@@ -17,6 +18,8 @@ import pytest
 
 from app.config import Settings
 from harness.app import make_settings, running_app
+from harness.polling import poll
+from harness.servers import UvicornServer
 
 pytestmark = pytest.mark.anyio
 
@@ -191,3 +194,40 @@ def test_the_longest_database_wait_is_below_nginx_proxy_timeout() -> None:
     assert settings.db_request_timeout < proxy_timeout
     assert settings.db_pool_timeout < settings.db_request_timeout
     assert settings.db_lock_timeout < settings.db_statement_timeout <= settings.db_request_timeout
+
+
+async def test_a_request_whose_client_has_gone_frees_its_connection(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Given a backend that would let a request wait a minute for a lock, and a table locked
+    server = UvicornServer(
+        database_url=database_url, log=tmp_path / "backend.log", env={"DB_LOCK_TIMEOUT": "60"}
+    )
+    server.start()
+    try:
+        async with held(database_url, "LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"):
+            # When five clients give up after a second (a browser closed, a proxy's timeout)
+            async with httpx.AsyncClient(base_url=server.url, timeout=1.0) as client:
+                outcomes = await asyncio.gather(
+                    *(client.get(f"/api/tasks/{n}") for n in range(1, 6)), return_exceptions=True
+                )
+            assert all(isinstance(outcome, httpx.TimeoutException) for outcome in outcomes)
+            gone_at = time.monotonic()
+            # Then their requests stop waiting, and hold no pooled connection
+            poll(
+                lambda: True if waiting_on_a_lock(database_url) == 0 else None,
+                within=5,
+                what="the requests of clients that have gone to stop waiting",
+                last=lambda: waiting_on_a_lock(database_url),
+            )
+            freed_after = time.monotonic() - gone_at
+            # and the backend serves those that wait
+            async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as client:
+                served = await client.get("/api/health/ready")
+    finally:
+        server.stop()
+
+    print(f"\nconnections freed {freed_after:.1f} s after their clients went away")
+    assert served.status_code == 200
+    log = (tmp_path / "backend.log").read_text()
+    assert log.count('"status":499') == 5
