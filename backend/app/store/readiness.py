@@ -90,7 +90,8 @@ class ReadinessWatcher:
     async def _watch(self) -> None:
         timeout = self._settings.startup_timeout or None
         try:
-            await asyncio.wait_for(prepare_schema(self._settings, report=self._report), timeout)
+            async with asyncio.timeout(timeout):
+                await prepare_schema(self._settings, report=self._report)
         except TimeoutError:
             log.error(
                 "database not ready after %s s (%s): exiting, to be restarted",
@@ -106,8 +107,12 @@ class ReadinessWatcher:
         self._recheck.set()  # whether it takes writes: now, not a tick later
         try:
             while True:
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a
+                # cancellation that comes as the event is set (a request's check_now()
+                # just before shutdown), and the watcher would outlive stop().
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._recheck.wait(), self._settings.db_check_interval)
+                    async with asyncio.timeout(self._settings.db_check_interval):
+                        await self._recheck.wait()
                 self._recheck.clear()
                 failure, read_only = await self._check()
                 answered = failure is None
@@ -163,8 +168,9 @@ class ReadinessWatcher:
                     connect_timeout=timeout,
                     options=session_options(self._settings),
                 )
-            cursor = await asyncio.wait_for(self._monitor.execute(READ_ONLY_NOW), timeout)
-            row = await cursor.fetchone()
+            async with asyncio.timeout(timeout):
+                cursor = await self._monitor.execute(READ_ONLY_NOW)
+                row = await cursor.fetchone()
         except (psycopg.Error, OSError, TimeoutError) as error:
             await self._close_monitor()
             return error, False
