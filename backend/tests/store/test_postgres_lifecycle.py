@@ -7,7 +7,7 @@ import anyio
 import psycopg
 import pytest
 
-from app.database.diagnosis import DOES_NOT_ANSWER, SCHEMA_FAILED, STARTING
+from app.database.diagnosis import DOES_NOT_ANSWER, NO_PRIVILEGE, STARTING
 from app.database.migrations import upgrade_to_head
 from harness.app import make_settings, running_app, wait_for_status, wait_until_ready
 from harness.polling import apoll, wait_for_http
@@ -158,12 +158,12 @@ def test_a_backend_that_can_never_create_its_schema_says_why_then_exits(
     readiness = wait_for_http(
         f"{server.url}/api/health/ready",
         status=503,
-        until=lambda response: response.json()["reason"] == SCHEMA_FAILED.id,
+        until=lambda response: response.json()["reason"] == NO_PRIVILEGE.id,
     )
     exit_status = server.process.wait(timeout=20)
     output = server.process.communicate()[0]
 
-    assert readiness.json()["detail"] == SCHEMA_FAILED.sentence
+    assert readiness.json()["detail"] == NO_PRIVILEGE.sentence
     assert exit_status != 0
     records = [json.loads(line) for line in output.splitlines()]
     attempts = [r for r in records if r["event"].startswith("database schema not ready")]
