@@ -158,7 +158,19 @@ class ReadinessWatcher:
         """Whether the database answers, and takes writes, asked on the watcher's own
         connection (made again when it broke, and while the database is read-only, to
         see a failover's new server and the sessions' new defaults): (the error when it
-        fails, for readiness to name: a refused login is not an outage; read-only)."""
+        fails, for readiness to name: a refused login is not an outage; read-only).
+
+        When the connection it had fails, a new one is tried at once: the old one's end
+        (a restart, an operator's pg_terminate_backend, a password changed and sessions
+        ended) says nothing of what a new connection meets now, which is what readiness
+        must name."""
+        had_connection = self._monitor is not None and not self._monitor.closed
+        failure, read_only = await self._check_once()
+        if failure is not None and had_connection:
+            failure, read_only = await self._check_once()
+        return failure, read_only
+
+    async def _check_once(self) -> tuple[BaseException | None, bool]:
         timeout = self._settings.db_connect_timeout
         try:
             if self._monitor is None or self._monitor.closed:
