@@ -19,7 +19,12 @@ from app.metrics import (
     record_build,
     record_store_state,
 )
-from app.middleware import HeadAsGetMiddleware, RequestObserverMiddleware, ServedByMiddleware
+from app.middleware import (
+    ClientGoneMiddleware,
+    HeadAsGetMiddleware,
+    RequestObserverMiddleware,
+    ServedByMiddleware,
+)
 from app.request_body import MAX_BODY_BYTES, BodyLimitMiddleware, publish_body_limit
 from app.routes import API_PREFIX, routers
 from app.store import TaskStore, build_store
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGetMiddleware)
     if settings.served_by_header:
         app.add_middleware(ServedByMiddleware)
+    app.add_middleware(ClientGoneMiddleware)
     # Outermost: it times, logs and counts everything, 413s included, and a HEAD as one.
     metrics = RequestMetrics() if settings.metrics_enabled else None
     app.add_middleware(RequestObserverMiddleware, metrics=metrics)

@@ -32,12 +32,25 @@ class Settings(BaseSettings):
     # Apply pending Alembic migrations at start-up (under an advisory lock).
     # Turn off when a one-shot `python -m app.migrate` step does it instead.
     migrate_on_start: bool = True
-    # The connection pool: kept open, and how many more it may open under load.
+    # The connection pool, per backend replica (per uvicorn worker): DB_POOL_SIZE
+    # connections kept open, DB_MAX_OVERFLOW more opened under load. The replica's
+    # readiness check holds one more, of its own.
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
-    # Seconds a request waits in line for a pooled connection before a 503 "overloaded".
+    # Every wait for the database is bounded, below a proxy's timeout (nginx: 30 s), so
+    # that a client gets the backend's JSON 503 with Retry-After, never a proxy's 504 while
+    # its request still holds a connection. In seconds:
+    # - all of a request's database work (waiting for a connection, then its statements);
+    #   keep it below your proxy's timeout.
+    db_request_timeout: float = Field(default=20.0, gt=0)
+    # - waiting in line for a pooled connection ("busy");
     db_pool_timeout: float = Field(default=10.0, gt=0)
-    # How many requests may wait in that line; one more gets a 503 at once.
+    # - any one statement, its lock waits included: PostgreSQL's statement_timeout;
+    db_statement_timeout: float = Field(default=15.0, gt=0)
+    # - waiting for a lock (a table locked by a migration, VACUUM FULL or an operator, a
+    #   row by another transaction): PostgreSQL's lock_timeout ("locked").
+    db_lock_timeout: float = Field(default=3.0, gt=0)
+    # How many requests may wait for a pooled connection; one more gets a 503 at once.
     db_pool_max_waiting: int = Field(default=2048, ge=1)
     db_connect_timeout: int = Field(default=5, ge=1)
     # Upper bound of the exponential backoff between connection attempts at start-up.

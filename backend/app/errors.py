@@ -14,35 +14,52 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.metrics import STORE_ERRORS
 from app.route_matching import route_matcher
-from app.store import StoreFullError, StoreOverloadedError, StoreUnavailableError
+from app.store import Failure, StoreError
 
-# Seconds a client should wait before retrying when the database is unavailable.
+# Seconds a client should wait before retrying when the storage cannot serve it now.
 RETRY_AFTER_SECONDS = 5
+
+# How each kind of storage failure is answered: a status, and the detail clients read
+# (None: the error's own words, which say what is full). Every 503 carries Retry-After.
+STORE_ANSWERS: dict[Failure, tuple[int, str | None]] = {
+    Failure.OUTAGE: (503, "The database is unavailable; retry later."),
+    Failure.REFUSED: (503, "The database is unavailable; retry later."),
+    Failure.OVERLOAD: (503, "The server is busy; retry later."),
+    Failure.TIMEOUT: (
+        503,
+        "The database did not answer in time (the data is locked by maintenance or a "
+        "migration, or a query is slow); retry later.",
+    ),
+    Failure.CONTENTION: (503, "The request collided with another one; retry it."),
+    Failure.READ_ONLY: (
+        503,
+        "The database is read-only for now (a failover, or maintenance): changes are "
+        "refused; retry later.",
+    ),
+    Failure.FAULT: (503, "The database failed to serve this request; retry later."),
+    Failure.FULL: (507, None),
+}
 
 log = logging.getLogger(__name__)
 
 
-async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
-    # Two different things for an operator: a busy backend, or a database that is down.
-    if isinstance(error, StoreOverloadedError):
-        STORE_ERRORS.labels("overload").inc()
-        log.warning("storage overloaded: %s", error)
-        detail = "The server is busy; retry later."
-    else:
-        STORE_ERRORS.labels("outage").inc()
-        log.warning("storage unavailable: %s", error)
-        detail = "The database is unavailable; retry later."
-    return JSONResponse(
-        {"detail": detail},
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+async def _store_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StoreError)
+    STORE_ERRORS.labels(error.kind).inc()
+    # The kind, the cause's id and words, then the driver's (SQLSTATE and message): an
+    # operator reads what happened without asking the database.
+    words = f" ({error.driver_message})" if error.driver_message else ""
+    log.log(
+        logging.WARNING if error.kind.passes else logging.ERROR,
+        "storage %s: %s: %s%s",
+        error.kind,
+        error.reason,
+        error,
+        words,
     )
-
-
-async def _store_full(request: Request, error: Exception) -> JSONResponse:
-    STORE_ERRORS.labels("full").inc()
-    log.warning("storage full: %s", error)
-    return JSONResponse({"detail": str(error)}, status_code=status.HTTP_507_INSUFFICIENT_STORAGE)
+    status_code, detail = STORE_ANSWERS[error.kind]
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status_code == 503 else None
+    return JSONResponse({"detail": detail or str(error)}, status_code=status_code, headers=headers)
 
 
 # How deep into a client's input a 422 echoes it: far deeper than any valid body (a task is
@@ -121,6 +138,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map the app's exceptions to responses."""
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(StoreUnavailableError, _store_unavailable)
-    app.add_exception_handler(StoreFullError, _store_full)
+    app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(Exception, _unexpected)

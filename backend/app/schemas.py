@@ -7,8 +7,12 @@ from pydantic_core import PydanticCustomError
 
 from app.title import TITLE_MAX_LENGTH, Title
 
-# PostgreSQL ids are BIGINT: a larger number can name no task.
-MAX_TASK_ID = 2**63 - 1
+# The largest task id: JavaScript's Number.MAX_SAFE_INTEGER (2^53 - 1), the largest
+# integer a browser's JSON numbers hold exactly; beyond it, a web app sending back an id
+# it read would name another task. Paths, the list's cursor and Task.id say so in the
+# OpenAPI document; the stores hand out no id beyond it (PostgreSQL's sequence: migration
+# 0006).
+MAX_TASK_ID = 2**53 - 1
 
 
 class ErrorMessage(BaseModel):
@@ -20,7 +24,7 @@ class ErrorMessage(BaseModel):
 class Task(BaseModel):
     """A task as the API returns it."""
 
-    id: int
+    id: int = Field(ge=1, le=MAX_TASK_ID)
     # The stored title: what TaskCreate's title becomes once trimmed.
     title: str = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
     done: bool

@@ -8,6 +8,8 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
+from app.config import Settings
+
 # What DATABASE_URL may start with: libpq's own schemes, and SQLAlchemy's name for psycopg.
 _ACCEPTED_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 # Said instead of any part of the URL: the part at fault may be the password.
@@ -78,9 +80,31 @@ SESSION_SETTINGS = {
 }
 
 
-def session_options(database_url: SecretStr) -> str:
-    """libpq's `options` for the backend's connections: SESSION_SETTINGS, then any the
-    URL gives (`?options=-c ...`), which win: a later -c overrides an earlier one."""
-    given = conninfo_to_dict(conninfo(database_url)).get("options") or ""
-    ours = " ".join(f"-c {name}={value}" for name, value in SESSION_SETTINGS.items())
-    return f"{ours} {given}".strip()
+def _milliseconds(seconds: float) -> str:
+    return f"{round(seconds * 1000)}ms"
+
+
+def session_settings(settings: Settings) -> dict[str, str]:
+    """Every session's settings: SESSION_SETTINGS, and the waits the backend bounds.
+
+    statement_timeout (DB_STATEMENT_TIMEOUT) ends any one statement, its lock waits
+    included; lock_timeout (DB_LOCK_TIMEOUT) ends a wait for a lock sooner: a table locked
+    by a migration or VACUUM FULL, a row by another transaction. Both are the server's
+    own bounds: they hold even when the backend has gone. The migrations' session sets
+    its own (app/database/migrations.py)."""
+    return {
+        **SESSION_SETTINGS,
+        "statement_timeout": _milliseconds(settings.db_statement_timeout),
+        "lock_timeout": _milliseconds(settings.db_lock_timeout),
+    }
+
+
+def session_options(settings: Settings, **overrides: str) -> str:
+    """libpq's `options` for the backend's sessions: session_settings(), then
+    `overrides`, then any the URL gives (`?options=-c ...`), which win: a later -c
+    overrides an earlier one."""
+    assert settings.database_url is not None
+    given = conninfo_to_dict(conninfo(settings.database_url)).get("options") or ""
+    ours = {**session_settings(settings), **overrides}
+    options = " ".join(f"-c {name}={value}" for name, value in ours.items())
+    return f"{options} {given}".strip()

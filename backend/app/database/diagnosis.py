@@ -1,6 +1,6 @@
 """What a database failure means, decided once, here: a Reason for each, with a stable id
-(readiness's `reason`, the log, scripts/doctor's key), a Kind (how clients are answered,
-app/errors.py; how loudly it is logged) and a sentence for readiness and the log.
+(readiness's `reason`, the log, scripts/doctor's key), a kind of Failure (how clients are
+answered, app/errors.py; how loudly it is logged) and a sentence for readiness and the log.
 
 A sentence names the setting at fault in words true wherever the backend runs (compose,
 Swarm, Kubernetes, a laptop), never a value: readiness is public, and the log's line
@@ -17,24 +17,11 @@ libpq/auth.c, and libpq's fe-connect.c for the client's side.
 import logging
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 import psycopg
 from psycopg_pool import PoolTimeout, TooManyRequests
 
-
-class Kind(StrEnum):
-    """What sort of failure a Reason is: how a request meeting it is answered, how loudly
-    it is logged, and the `kind` label of tasks_store_errors_total."""
-
-    OUTAGE = "outage"  # the database does not answer, or is restarting: it passes
-    REFUSED = "refused"  # it refuses our login: a setting to change
-    OVERLOAD = "overload"  # no connection came free in time
-    FAULT = "fault"  # the database failed in a way someone must look into
-
-
-# Logged at WARNING: what passes by itself; ERROR: what someone must fix.
-_PASSES = {Kind.OUTAGE, Kind.OVERLOAD}
+from app.store.base import NO_ID_LEFT, Failure
 
 
 @dataclass(frozen=True)
@@ -43,27 +30,27 @@ class Reason:
     readiness and the log, `server` PostgreSQL's words when it refuses a login so."""
 
     id: str
-    kind: Kind
+    kind: Failure
     sentence: str
     server: re.Pattern[str] | None = None
 
     @property
     def log_level(self) -> int:
-        return logging.WARNING if self.kind in _PASSES else logging.ERROR
+        return logging.WARNING if self.kind.passes else logging.ERROR
 
 
 def _refusal(id: str, sentence: str, server: str | None = None) -> Reason:
     pattern = re.compile(server) if server is not None else None
-    return Reason(id, Kind.REFUSED, sentence, pattern)
+    return Reason(id, Failure.REFUSED, sentence, pattern)
 
 
 _NEW_VOLUME = "the official PostgreSQL image sets {} only in a new, empty data volume"
 
-STARTING = Reason("starting", Kind.OUTAGE, "starting: connecting to the database")
-DOES_NOT_ANSWER = Reason("does_not_answer", Kind.OUTAGE, "the database does not answer")
+STARTING = Reason("starting", Failure.OUTAGE, "starting: connecting to the database")
+DOES_NOT_ANSWER = Reason("does_not_answer", Failure.OUTAGE, "the database does not answer")
 DOES_NOT_RESOLVE = Reason(
     "does_not_resolve",
-    Kind.OUTAGE,
+    Failure.OUTAGE,
     "the database's host name does not resolve: is DATABASE_URL's host right, and is the "
     "database running?",
 )
@@ -72,30 +59,30 @@ DOES_NOT_RESOLVE = Reason(
 # the database is simply not running.
 LOOPBACK_DOES_NOT_ANSWER = Reason(
     "loopback_does_not_answer",
-    Kind.OUTAGE,
+    Failure.OUTAGE,
     "the database does not answer at DATABASE_URL's host, a loopback address (localhost): "
     "in a container, that is the container itself, not the database's; name the "
     "database's host there (its service's name, such as db)",
 )
 POOL_EXHAUSTED = Reason(
     "pool_exhausted",
-    Kind.OVERLOAD,
+    Failure.OVERLOAD,
     "no database connection came free in time (DB_POOL_TIMEOUT, DB_POOL_MAX_WAITING)",
 )
 MIGRATIONS_PENDING = Reason(
     "migrations_pending",
-    Kind.OUTAGE,
+    Failure.OUTAGE,
     "waiting for the migrations (MIGRATE_ON_START=false): run python -m app.migrate",
 )
 SCHEMA_MISSING = Reason(
     "schema_missing",
-    Kind.OUTAGE,
+    Failure.OUTAGE,
     "the database answers without the backend's tables (a new, empty database: its "
     "volume replaced, or another server): preparing the schema again",
 )
 SCHEMA_FAILED = Reason(
     "schema_failed",
-    Kind.FAULT,
+    Failure.FAULT,
     "the schema could not be prepared (a migration failed): see the backend's log",
 )
 
@@ -191,6 +178,102 @@ REFUSALS = (
     SSL_REQUIRED,
     REFUSED,
 )
+# ---- Failures of an open session: the server's SQLSTATE ----------------------------------
+READ_ONLY = Reason(
+    "read_only",
+    Failure.READ_ONLY,
+    "the database accepts reads only (a standby, or default_transaction_read_only on): "
+    "writes get 503 until it takes them again",
+)
+CONNECTION_LOST = Reason(
+    "connection_lost", Failure.OUTAGE, "the connection to the database broke off"
+)
+RESTARTING = Reason(
+    "restarting",
+    Failure.OUTAGE,
+    "the database is shutting down, restarting or recovering, or ended the session",
+)
+LOCKED = Reason(
+    "locked",
+    Failure.TIMEOUT,
+    "the data is locked (a migration, VACUUM FULL, maintenance or a long transaction) "
+    "for longer than DB_LOCK_TIMEOUT",
+)
+TOO_SLOW = Reason(
+    "too_slow",
+    Failure.TIMEOUT,
+    "a statement ran longer than DB_STATEMENT_TIMEOUT, or the request's database work "
+    "longer than DB_REQUEST_TIMEOUT",
+)
+CONFLICT = Reason(
+    "conflict",
+    Failure.CONTENTION,
+    "the transaction collided with another one (serialization failure or deadlock)",
+)
+OUT_OF_RESOURCES = Reason(
+    "out_of_resources",
+    Failure.OVERLOAD,
+    "the database ran out of memory, or of another resource it is configured to bound",
+)
+DISK_FULL = Reason(
+    "disk_full",
+    Failure.FULL,
+    "The database's disk is full: no task can be created or changed until space is "
+    "freed on its volume.",
+)
+IDS_EXHAUSTED = Reason("ids_exhausted", Failure.FULL, NO_ID_LEFT)
+ID_SEQUENCE_BEHIND = Reason(
+    "id_sequence_behind",
+    Failure.FAULT,
+    "the tasks' id sequence is behind the table's largest id (a restore that skipped "
+    "it?): SELECT setval(pg_get_serial_sequence('tasks', 'id'), (SELECT max(id) FROM "
+    "tasks))",
+)
+NO_PRIVILEGE = Reason(
+    "no_privilege",
+    Failure.FAULT,
+    "the role (user) named in DATABASE_URL lacks a privilege the backend needs (on the "
+    "tasks' tables, or CREATE on the schema for the migrations)",
+)
+SERVER_FAULT = Reason(
+    "server_fault",
+    Failure.FAULT,
+    "the database reports a failure of its own (an I/O error, corrupted data, an "
+    "internal error, a limit of its program): its log says more",
+)
+DATABASE_ERROR = Reason(
+    "database_error", Failure.FAULT, "the database refused a statement: see the backend's log"
+)
+
+# Each SQLSTATE the backend tells apart, by code, then by class (its first two
+# characters); any other code is DATABASE_ERROR: a fault, never a 500, since the request
+# was well formed. Source: PostgreSQL's Appendix A, "PostgreSQL Error Codes".
+_BY_CODE = {
+    "25006": READ_ONLY,  # read_only_sql_transaction
+    "25P03": RESTARTING,  # idle_in_transaction_session_timeout: the session was ended
+    "53100": DISK_FULL,
+    "53300": TOO_MANY_CONNECTIONS,
+    "55P03": LOCKED,  # lock_not_available: lock_timeout
+    "55006": LOCKED,  # object_in_use
+    "57014": TOO_SLOW,  # query_canceled: statement_timeout
+    "57P04": SERVER_FAULT,  # database_dropped
+    "2200H": IDS_EXHAUSTED,  # sequence_generator_limit_exceeded
+    "42501": NO_PRIVILEGE,
+    "42P01": SCHEMA_MISSING,  # undefined_table: a new, empty database (or one emptied)
+}
+_BY_CLASS = {
+    "08": CONNECTION_LOST,  # connection exception
+    "25": SERVER_FAULT,  # invalid transaction state (other than the codes above)
+    "40": CONFLICT,  # transaction rollback
+    "53": OUT_OF_RESOURCES,  # insufficient resources (other than the codes above)
+    "54": SERVER_FAULT,  # program limit exceeded
+    "55": SERVER_FAULT,  # object not in prerequisite state
+    "57": RESTARTING,  # operator intervention: admin_shutdown, crash_shutdown, ...
+    "58": SERVER_FAULT,  # system error (errors external to PostgreSQL: I/O)
+    "XX": SERVER_FAULT,  # internal error, data or index corrupted
+}
+
+
 # The server is on its way up or down, or recovering: an outage that passes, no refusal.
 _PASSING = re.compile(
     r"FATAL:\s+the database system (is starting up|is shutting down|is in recovery mode"
@@ -212,13 +295,19 @@ def diagnose(error: BaseException) -> Reason | None:
     if isinstance(error, PoolTimeout | TooManyRequests):
         return POOL_EXHAUSTED
     cause = driver_error(error)
-    if isinstance(cause, psycopg.errors.UndefinedTable):
-        return SCHEMA_MISSING
+    if isinstance(cause, psycopg.Error) and cause.sqlstate:
+        return _of_sqlstate(cause, cause.sqlstate)
     if isinstance(cause, psycopg.OperationalError):
         return _refusal_of(cause) or _unreachable(cause)
     if isinstance(cause, psycopg.InterfaceError | OSError):
         return DOES_NOT_ANSWER
     return None
+
+
+def _of_sqlstate(error: psycopg.Error, sqlstate: str) -> Reason:
+    if sqlstate == "23505" and error.diag.constraint_name == "tasks_pkey":
+        return ID_SEQUENCE_BEHIND
+    return _BY_CODE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2]) or DATABASE_ERROR
 
 
 def _refusal_of(error: psycopg.OperationalError) -> Reason | None:
@@ -263,11 +352,13 @@ def _unreachable(error: BaseException) -> Reason:
 
 
 def driver_message(error: BaseException) -> str:
-    """The driver's own words for the log: its error's type, SQLSTATE and message (the
-    server's, for an error it sent). Never a password: a checked DATABASE_URL
-    (connection.py) puts no piece of one where libpq would quote it."""
-    cause = driver_error(error.__cause__ if error.__cause__ is not None else error)
+    """The driver's own words for the log, on one line: its error's type, SQLSTATE and
+    message, with the server's detail (for a duplicate key: which). Never a password: a
+    checked DATABASE_URL (connection.py) puts no piece of one where libpq would quote it."""
+    cause = driver_error(error)
     sqlstate = getattr(cause, "sqlstate", None)
     code = f" {sqlstate}" if sqlstate else ""
-    text = " ".join(str(cause).split()) or "(no message)"
-    return f"{type(cause).__name__}{code}: {text}"
+    text = str(cause)
+    if isinstance(cause, psycopg.Error) and (detail := cause.diag.message_detail):
+        text = text if detail in text else f"{text} {detail}"
+    return f"{type(cause).__name__}{code}: {' '.join(text.split()) or '(no message)'}"

@@ -31,10 +31,18 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
-# The newest migration in migrations/versions (tests/test_migrate.py keeps them equal).
-HEAD_REVISION = "0005"
+# The newest migration in migrations/versions (tests/database/test_migrations.py keeps
+# them equal).
+HEAD_REVISION = "0006"
 # Any fixed number, the same in every replica: only one of them migrates at a time.
 MIGRATION_LOCK_ID = 20_260_001
+# The migrations' own bounds (the backend's sessions have theirs: connection.py). No
+# statement_timeout: a migration may rewrite a large table. But a lock_timeout: while a
+# migration waits for a table's lock (behind a long transaction), every request for that
+# table queues behind it; after MIGRATION_LOCK_TIMEOUT it gives up, frees the queue, and
+# is tried again with backoff. The wait for the other replicas' migration (the advisory
+# lock) has no bound: it ends when theirs does.
+MIGRATION_SESSION = {"statement_timeout": "0", "lock_timeout": "5s"}
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +76,15 @@ def upgrade_to_head(settings: Settings) -> None:
         connect_args={
             "connect_timeout": settings.db_connect_timeout,
             # The migration lock is a session's: freed if this replica dies holding it.
-            "options": session_options(settings.database_url),
+            "options": session_options(settings, **MIGRATION_SESSION),
         },
     )
     lock = {"id": MIGRATION_LOCK_ID}
     try:
         with engine.connect() as connection:
+            connection.execute(sa.text("SET lock_timeout = 0"))
             connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), lock)
+            connection.execute(sa.text("RESET lock_timeout"))
             connection.commit()
             try:
                 command.upgrade(alembic_config(connection), "head")
@@ -93,6 +103,7 @@ async def current_revision(settings: Settings) -> str | None:
         conninfo(settings.database_url),
         autocommit=True,
         connect_timeout=settings.db_connect_timeout,
+        options=session_options(settings),
     ) as connection:
         try:
             cursor = await connection.execute("SELECT version_num FROM alembic_version")
@@ -117,7 +128,7 @@ def reason_not_ready(error: BaseException) -> Reason:
 
 
 async def prepare_schema(
-    settings: Settings, *, report: Callable[[Reason], None] = lambda reason: None
+    settings: Settings, *, report: Callable[[Reason, BaseException], None] = lambda *_: None
 ) -> None:
     """Wait, with backoff, until the database's schema is ready for requests.
 
@@ -131,7 +142,7 @@ async def prepare_schema(
         if error is None:
             return
         reason = reason_not_ready(error)
-        report(reason)
+        report(reason, error)
         # What it means first, then the driver's own words (for a refusal, the server's,
         # naming the role and database).
         log.log(

@@ -18,10 +18,13 @@ class Liveness(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ok", "unavailable"]
+    # read_only: the database serves reads and refuses writes (a standby, maintenance).
+    # Still a 200: the backend serves what the database allows, and a load balancer that
+    # took every replica out would refuse the reads too.
+    status: Literal["ok", "read_only", "unavailable"]
     storage: StorageKind
-    # Only when unavailable: why, as a stable id (for scripts: no_database,
-    # wrong_password, does_not_answer, ...; docs/api.md lists them), and in words.
+    # Unless ok: why, as a stable id (for scripts: no_database, wrong_password,
+    # does_not_answer, read_only, ...; docs/api.md lists them), and in words.
     reason: str | None = None
     detail: str | None = None
 

@@ -5,28 +5,26 @@ raises, and build_store(), the one place configuration picks the storage.
 """
 
 from app.store.base import (
+    Failure,
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
     PoolStats,
     StorageKind,
-    StoreFullError,
-    StoreOverloadedError,
+    StoreError,
     StoreState,
-    StoreUnavailableError,
     TaskRow,
     TaskStore,
 )
 from app.store.factory import build_store
 
 __all__ = [
+    "Failure",
     "IdempotencyKeyInUseError",
     "IdempotencyKeyReusedError",
     "PoolStats",
     "StorageKind",
-    "StoreFullError",
-    "StoreOverloadedError",
+    "StoreError",
     "StoreState",
-    "StoreUnavailableError",
     "TaskRow",
     "TaskStore",
     "build_store",

@@ -1,6 +1,7 @@
 """The TaskStore interface that routes depend on, whichever storage is behind it."""
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Literal, NamedTuple, Protocol
 
 # What fresh storage holds: the course's two demo tasks, ids 1 and 2.
@@ -13,10 +14,18 @@ StorageKind = Literal["memory", "postgresql"]
 TaskRow = tuple[int, str, bool]
 
 
-class StoreState(NamedTuple):
-    """How the storage did at its last check, as readiness reports it."""
+# What a create is told once every id is taken (app.schemas.MAX_TASK_ID).
+NO_ID_LEFT = (
+    "No task id is left: every id a JavaScript client holds exactly (up to 2^53 - 1) is "
+    "taken. Tasks can still be read, changed and deleted."
+)
 
-    status: Literal["ok", "unavailable"]
+
+class StoreState(NamedTuple):
+    """How the storage did at its last check, as readiness reports it: ok; read_only
+    (it serves reads, and refuses writes); unavailable."""
+
+    status: Literal["ok", "read_only", "unavailable"]
     # When not ok: why, as a stable id (app/database/diagnosis.py for PostgreSQL's), and
     # in words fit for a public readiness probe (a setting's name, never its value).
     reason: str | None = None
@@ -35,16 +44,42 @@ class PoolStats(NamedTuple):
     max: int  # how many it may open
 
 
-class StoreUnavailableError(Exception):
-    """The storage cannot answer now (database down or not migrated yet); retry later."""
+class Failure(StrEnum):
+    """The kinds of storage failure, each answered one way (app/errors.py), whatever the
+    cause: the `kind` label of tasks_store_errors_total."""
+
+    OUTAGE = "outage"  # the database does not answer, or restarts: it passes
+    REFUSED = "refused"  # it refuses the backend's login: a setting to change
+    OVERLOAD = "overload"  # busy: no connection came free in time, or out of memory
+    TIMEOUT = "timeout"  # data locked (maintenance, a migration), or a statement too slow
+    CONTENTION = "contention"  # the request collided with another transaction
+    READ_ONLY = "read_only"  # the database takes no writes now (a standby, maintenance)
+    FULL = "full"  # no room left: a disk, the in-memory cap, the ids
+    FAULT = "fault"  # the database failed in a way someone must look into
+
+    @property
+    def passes(self) -> bool:
+        """Whether it passes by itself (logged as a warning), or someone must act (an
+        error)."""
+        return self not in (Failure.REFUSED, Failure.FULL, Failure.FAULT)
 
 
-class StoreOverloadedError(StoreUnavailableError):
-    """The storage is up but busy: no connection came free in time; retry later."""
+class StoreError(Exception):
+    """The storage cannot serve this request, through no fault of the request's.
 
+    `kind` decides the answer (app/errors.py); `reason` names the cause with a stable id
+    (app/database/diagnosis.py's, on PostgreSQL); str(error) says it in words fit for a
+    client and a readiness probe (a setting's name, never a value); `driver_message` is
+    the database driver's own words (SQLSTATE and text), for the log only.
+    """
 
-class StoreFullError(Exception):
-    """The storage holds as many tasks as it may (the in-memory store's cap)."""
+    def __init__(
+        self, detail: str, *, kind: Failure, reason: str, driver_message: str = ""
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.reason = reason
+        self.driver_message = driver_message
 
 
 class IdempotencyKeyInUseError(Exception):
@@ -56,7 +91,7 @@ class IdempotencyKeyReusedError(Exception):
 
 
 class TaskStore(Protocol):
-    """Keeps tasks. Every method may raise StoreUnavailableError."""
+    """Keeps tasks. Every method may raise StoreError."""
 
     kind: StorageKind
 

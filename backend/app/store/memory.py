@@ -9,13 +9,16 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
+from app.schemas import MAX_TASK_ID
 from app.store.base import (
     DEMO_TASKS,
+    NO_ID_LEFT,
     READY,
+    Failure,
     IdempotencyKeyReusedError,
     PoolStats,
     StorageKind,
-    StoreFullError,
+    StoreError,
     StoreState,
     TaskRow,
 )
@@ -88,10 +91,14 @@ class MemoryTaskStore:
 
     async def create(self, *, title: str, done: bool) -> TaskRow:
         if len(self._tasks) >= self._max_tasks:
-            raise StoreFullError(
+            raise StoreError(
                 f"The in-memory store is full ({self._max_tasks} tasks): delete some, or "
-                "set DATABASE_URL to keep tasks in PostgreSQL."
+                "set DATABASE_URL to keep tasks in PostgreSQL.",
+                kind=Failure.FULL,
+                reason="memory_full",
             )
+        if self._last_id >= MAX_TASK_ID:
+            raise StoreError(NO_ID_LEFT, kind=Failure.FULL, reason="ids_exhausted")
         return self._insert(title=title, done=done)
 
     async def create_once(

@@ -5,6 +5,7 @@ trip, no BEGIN/ROLLBACK around reads; rows come back as tuples and go out as JSO
 without becoming objects in between. Alembic (app/migrate.py) owns the schema.
 """
 
+import asyncio
 import logging
 import os
 import signal
@@ -17,16 +18,22 @@ from psycopg_pool import AsyncConnectionPool
 
 from app.config import Settings
 from app.database.connection import conninfo, session_options
-from app.database.diagnosis import DOES_NOT_ANSWER, Kind, diagnose
+from app.database.diagnosis import (
+    DOES_NOT_ANSWER,
+    READ_ONLY,
+    TOO_SLOW,
+    diagnose,
+    driver_message,
+)
 from app.store.base import (
     READY,
+    Failure,
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
     PoolStats,
     StorageKind,
-    StoreOverloadedError,
+    StoreError,
     StoreState,
-    StoreUnavailableError,
     TaskRow,
 )
 from app.store.readiness import Connection, ReadinessWatcher
@@ -97,22 +104,36 @@ WELL_KNOWN_PASSWORDS = {
 
 class _PooledConnection:
     """PostgresTaskStore._connection(): the pool's connection() with the pool's and the
-    driver's errors told as the store's. A class rather than @asynccontextmanager: every
-    query goes through it, and a generator-based context manager costs about twice the
-    time of this one (measured: 4.2 µs against 2.5, the pool's own 2.1 included)."""
+    driver's errors told as the store's (StoreError, app/database/diagnosis.py deciding),
+    and all the work done with it, the wait for it included, bounded by
+    DB_REQUEST_TIMEOUT: once that passes, the statement running is cancelled on the
+    server (psycopg does so when its task is cancelled), the connection goes back to the
+    pool, and the request gets a 503.
 
-    __slots__ = ("_lease", "_pool", "_watcher")
+    A class rather than @asynccontextmanager: every query goes through it, and a
+    generator-based context manager costs about twice the time of this one (measured:
+    4.2 µs against 2.5, the pool's own 2.1 included)."""
 
-    def __init__(self, pool: AsyncConnectionPool[Connection], watcher: ReadinessWatcher) -> None:
+    __slots__ = ("_deadline", "_lease", "_pool", "_seconds", "_watcher")
+
+    def __init__(
+        self, pool: AsyncConnectionPool[Connection], watcher: ReadinessWatcher, seconds: float
+    ) -> None:
         self._pool = pool
         self._watcher = watcher
+        self._seconds = seconds
 
     async def __aenter__(self) -> Connection:
+        self._deadline = asyncio.timeout(self._seconds)
+        await self._deadline.__aenter__()
         self._lease = self._pool.connection()
         try:
             return await self._lease.__aenter__()
-        except Exception as error:
-            raise self._told(error) from error
+        except BaseException as error:
+            told = await self._outcome(error)
+            if told is error:
+                raise
+            raise told from error
 
     async def __aexit__(
         self,
@@ -122,21 +143,43 @@ class _PooledConnection:
     ) -> None:
         try:
             await self._lease.__aexit__(error_type, error, traceback)
-        except Exception as returned:
-            raise self._told(returned) from returned
-        if isinstance(error, Exception):
-            told = self._told(error)
-            if told is not error:
-                raise told from error
+        except BaseException as returned:
+            raise await self._outcome(returned) from returned
+        if error is None:
+            await self._deadline.__aexit__(None, None, None)
+            return
+        told = await self._outcome(error)
+        if told is not error:
+            raise told from error
 
-    def _told(self, error: Exception) -> Exception:
+    async def _outcome(self, error: BaseException) -> BaseException:
+        """Leave the deadline with `error`; what the request is to raise instead."""
+        try:
+            await self._deadline.__aexit__(type(error), error, error.__traceback__)
+        except TimeoutError:
+            return StoreError(
+                TOO_SLOW.sentence,
+                kind=TOO_SLOW.kind,
+                reason=TOO_SLOW.id,
+                driver_message=f"no answer within DB_REQUEST_TIMEOUT ({self._seconds} s)",
+            )
+        if not isinstance(error, Exception):
+            return error  # a cancellation from outside (the client went away, shutdown)
         reason = diagnose(error)
         if reason is None:
-            return error
-        if reason.kind is Kind.OVERLOAD:
-            return StoreOverloadedError(reason.sentence)
-        self._watcher.check_now()
-        return StoreUnavailableError(reason.sentence)
+            return error  # a bug: a 500, with its traceback in the log
+        if reason.kind in _RECHECK:
+            self._watcher.check_now()
+        return StoreError(
+            reason.sentence,
+            kind=reason.kind,
+            reason=reason.id,
+            driver_message=driver_message(error),
+        )
+
+
+# Failures after which readiness looks at the database at once, not at its next tick.
+_RECHECK = (Failure.OUTAGE, Failure.REFUSED, Failure.READ_ONLY)
 
 
 class PostgresTaskStore:
@@ -160,7 +203,7 @@ class PostgresTaskStore:
             kwargs={
                 "autocommit": True,
                 "connect_timeout": settings.db_connect_timeout,
-                "options": session_options(settings.database_url),
+                "options": session_options(settings),
             },
             open=False,
             name="tasks",
@@ -170,6 +213,7 @@ class PostgresTaskStore:
             self._conninfo,
             # Connections broken by an outage are dropped before requests get them.
             on_back=self._pool.check,
+            on_writability=self._pool.drain,
             housekeeping=self._forget_old_keys,
             give_up=give_up,
         )
@@ -190,10 +234,13 @@ class PostgresTaskStore:
         await self._pool.close()
 
     def state(self) -> StoreState:
-        if self._watcher.ready:
-            return READY
-        problem = self._watcher.problem or DOES_NOT_ANSWER
-        return StoreState("unavailable", problem.id, problem.sentence)
+        watcher = self._watcher
+        if not watcher.ready:
+            problem = watcher.problem or DOES_NOT_ANSWER
+            return StoreState("unavailable", problem.id, problem.sentence)
+        if watcher.read_only:
+            return StoreState("read_only", READ_ONLY.id, READ_ONLY.sentence)
+        return READY
 
     def pool_stats(self) -> PoolStats | None:
         stats = self._pool.get_stats()  # psycopg_pool's own counters; get_ does not reset
@@ -206,11 +253,17 @@ class PostgresTaskStore:
         )
 
     def _connection(self) -> _PooledConnection:
-        """`async with`: a pooled connection; an outage or a full pool becomes
-        StoreUnavailableError or StoreOverloadedError."""
-        if not self._watcher.ready:
-            raise StoreUnavailableError("database unavailable")
-        return _PooledConnection(self._pool, self._watcher)
+        """`async with`: a pooled connection; every failure becomes a StoreError."""
+        watcher = self._watcher
+        if not watcher.ready:
+            problem = watcher.problem or DOES_NOT_ANSWER
+            raise StoreError(
+                problem.sentence,
+                kind=problem.kind,
+                reason=problem.id,
+                driver_message=watcher.problem_words,
+            )
+        return _PooledConnection(self._pool, watcher, self._settings.db_request_timeout)
 
     async def _fetch_all(self, query: str, params: tuple[Any, ...]) -> list[TaskRow]:
         async with self._connection() as connection:

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from app.schemas import MAX_TASK_ID
 from app.title import TITLE_MAX_LENGTH
 
 # Explicit constraint names, so that migrations can refer to them (fastapi-best-practices).
@@ -16,7 +17,9 @@ tasks = sa.Table(
     "tasks",
     metadata,
     # ALWAYS: ids come from the database alone, so a client can never pick one.
-    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column(
+        "id", sa.BigInteger, sa.Identity(always=True, maxvalue=MAX_TASK_ID), primary_key=True
+    ),
     sa.Column("title", sa.String(TITLE_MAX_LENGTH), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("char_length(title) >= 1", name="title_not_empty"),

@@ -11,6 +11,7 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 from app.database.connection import DatabaseUrlError, conninfo, session_options, sqlalchemy_url
+from harness.app import make_settings
 from harness.network import free_port
 from harness.servers import BACKEND_DIR
 
@@ -196,13 +197,18 @@ def test_the_backend_started_on_a_malformed_url_says_so_and_quotes_none_of_it() 
 
 
 def test_session_settings_come_first_so_the_urls_own_options_win() -> None:
-    own = session_options(SecretStr("postgresql://u:p@db/tasks"))
+    own = session_options(make_settings("postgresql://u:p@db/tasks", db_lock_timeout=2.5))
     with_url_options = session_options(
-        SecretStr("postgresql://u:p@db/tasks?options=-c%20tcp_keepalives_idle%3D60")
+        make_settings("postgresql://u:p@db/tasks?options=-c%20tcp_keepalives_idle%3D60")
+    )
+    for_migrations = session_options(
+        make_settings("postgresql://u:p@db/tasks"), statement_timeout="0"
     )
 
     assert own == (
         "-c idle_in_transaction_session_timeout=2s -c tcp_keepalives_idle=10"
         " -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
+        " -c statement_timeout=15000ms -c lock_timeout=2500ms"
     )
-    assert with_url_options == f"{own} -c tcp_keepalives_idle=60"
+    assert with_url_options.endswith("-c lock_timeout=3000ms -c tcp_keepalives_idle=60")
+    assert "-c statement_timeout=0 " in for_migrations

@@ -1,7 +1,10 @@
 """Alembic migrations: up from empty, down, up again; replicas migrating at once."""
 
+import time
+
 import anyio
 import psycopg
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -80,6 +83,29 @@ def test_replicas_migrating_at_once_apply_the_schema_once(database_url: str) -> 
     anyio.run(four_replicas)
 
     assert tables_and_tasks(database_url)[1] == DEMO
+
+
+def test_a_migration_behind_a_long_transaction_gives_up_instead_of_queueing_requests(
+    database_url: str,
+) -> None:
+    """A migration's ALTER TABLE waiting for a table's lock (behind a report's long
+    transaction) queues every request for that table behind it: it gives up after its
+    own lock_timeout (MIGRATION_SESSION), to be tried again, never waits for as long as
+    the transaction runs; and it takes no statement_timeout (it may rewrite a table)."""
+    run_alembic(database_url, "upgrade", "0005")
+    with psycopg.connect(
+        database_url, options="-c idle_in_transaction_session_timeout=30s"
+    ) as report:
+        report.execute("SELECT count(*) FROM tasks")  # ACCESS SHARE, held till the end
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            upgrade_to_head(make_settings(database_url, db_statement_timeout=0.001))
+        waited = time.monotonic() - started
+    upgrade_to_head(make_settings(database_url, db_statement_timeout=0.001))
+
+    assert isinstance(raised.value.orig, psycopg.errors.LockNotAvailable)
+    assert waited < 15
+    assert anyio.run(current_revision, make_settings(database_url)) == HEAD_REVISION
 
 
 def test_the_revision_the_app_expects_is_alembics_newest() -> None:

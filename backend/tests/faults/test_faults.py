@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -204,3 +205,62 @@ def test_sigterm_lets_50_requests_in_flight_finish(
     statuses = Counter(answer.split(b" ")[1].decode() for answer in answers if answer)
     report(capsys, f"\nSIGTERM with 50 requests in flight: answers {dict(statuses)}")
     assert statuses == {"201": 50}
+
+
+# nginx's proxy_read_timeout (frontend/nginx.conf): how long a client behind it waits.
+PROXY_TIMEOUT = 30.0
+LOCK_SECONDS = 45.0
+READERS = 15
+
+
+def test_a_table_locked_for_45_s_holds_no_request_and_no_connection(
+    database: PostgresServer, backend: UvicornServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE for 45 s (what a migration's ALTER TABLE
+    or a VACUUM FULL holds), while 15 clients list tasks, each waiting as long as nginx
+    would: every answer comes within seconds, a 503 with Retry-After, and once the clients
+    are gone, no pooled connection is left waiting."""
+
+    async def readers() -> tuple[list[float], Counter[int]]:
+        waits: list[float] = []
+        statuses: Counter[int] = Counter()
+        stop_at = time.monotonic() + LOCK_SECONDS - 5
+
+        async def reader(client: httpx.AsyncClient) -> None:
+            while time.monotonic() < stop_at:
+                started = time.monotonic()
+                try:
+                    response = await client.get("/api/tasks?limit=10")
+                    statuses[response.status_code] += 1
+                    assert response.status_code != 503 or response.headers["retry-after"]
+                except httpx.TimeoutException:
+                    statuses[504] += 1  # what nginx would have answered
+                waits.append(time.monotonic() - started)
+
+        timeout = httpx.Timeout(PROXY_TIMEOUT)
+        async with httpx.AsyncClient(base_url=backend.url, timeout=timeout) as client:
+            await asyncio.gather(*(reader(client) for _ in range(READERS)))
+        return waits, statuses
+
+    with psycopg.connect(database.url()) as locker:
+        locker.execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        locked_at = time.monotonic()
+        waits, statuses = asyncio.run(readers())
+        time.sleep(5)  # the issue's measure: 5 s after every client had its answer
+        with psycopg.connect(database.url(), autocommit=True) as observer:
+            row = observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            ).fetchone()
+        held_after = int(row[0]) if row else -1
+        locker.rollback()
+        lock_seconds = time.monotonic() - locked_at
+
+    report(
+        capsys,
+        f"\nTable locked {lock_seconds:.0f} s, {READERS} clients listing: {len(waits)} "
+        f"requests, answers {dict(statuses)}, longest wait {max(waits):.1f} s; connections "
+        f"still waiting 5 s after the last answer: {held_after}",
+    )
+    assert set(statuses) == {503}
+    assert max(waits) < PROXY_TIMEOUT / 3
+    assert held_after == 0

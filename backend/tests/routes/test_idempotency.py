@@ -5,7 +5,6 @@ import anyio
 import httpx
 import psycopg
 import pytest
-from pydantic import SecretStr
 
 from app.config import Settings
 from app.database.connection import session_options
@@ -172,7 +171,8 @@ async def test_a_key_held_by_a_create_whose_client_vanished_is_free_within_secon
     it after SESSION_SETTINGS' idle_in_transaction_session_timeout, not hours later."""
     async with running_app(make_settings(database_url)) as client:
         # A session opened as the backend opens its own, then abandoned mid-create.
-        vanished = psycopg.connect(database_url, options=session_options(SecretStr(database_url)))
+        options = session_options(make_settings(database_url))
+        vanished = psycopg.connect(database_url, options=options)
         vanished.execute(
             "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
             (IDEMPOTENCY_LOCK_NAMESPACE, "client-gone"),

@@ -8,7 +8,7 @@ import httpx
 import psycopg
 import pytest
 
-from app.database.diagnosis import LOOPBACK_DOES_NOT_ANSWER, SCHEMA_FAILED, STARTING
+from app.database.diagnosis import LOOPBACK_DOES_NOT_ANSWER, NO_PRIVILEGE, STARTING
 from app.database.migrations import upgrade_to_head
 from harness.app import (
     READY_TIMEOUT,
@@ -166,11 +166,11 @@ async def test_a_backend_that_cannot_create_its_schema_says_why_and_keeps_trying
     settings = make_settings(no_create_url, startup_timeout=0)  # 0: never give up
     async with running_app(settings, wait_ready=False) as client:
 
-        async def failed_schema() -> httpx.Response | None:
+        async def refused_schema() -> httpx.Response | None:
             response = await client.get("/api/health/ready")
-            return response if response.json().get("reason") == SCHEMA_FAILED.id else None
+            return response if response.json().get("reason") == NO_PRIVILEGE.id else None
 
-        readiness = await apoll(failed_schema, within=READY_TIMEOUT, what="schema_failed")
+        readiness = await apoll(refused_schema, within=READY_TIMEOUT, what="no_privilege")
         logged = ""
 
         async def attempts_logged(count: int) -> str | None:
@@ -181,7 +181,7 @@ async def test_a_backend_that_cannot_create_its_schema_says_why_and_keeps_trying
         await apoll(lambda: attempts_logged(2), within=READY_TIMEOUT, what="two attempts logged")
 
     assert readiness.status_code == 503
-    assert readiness.json()["detail"] == SCHEMA_FAILED.sentence
+    assert readiness.json()["detail"] == NO_PRIVILEGE.sentence
     attempts = [line for line in logged.splitlines() if "database schema not ready" in line]
     assert len(attempts) >= 2
     assert all("error" in line and "42501" in line for line in attempts)

@@ -1,4 +1,4 @@
-"""The readiness watcher's own connection: closed whenever the watcher stops."""
+"""The readiness watcher: it stops when told, and closes its own connection then."""
 
 import asyncio
 import gc
@@ -72,6 +72,7 @@ async def test_a_watcher_stopped_during_a_check_on_a_new_connection_closes_it(
             settings,
             make_conninfo(conninfo(settings.database_url), host="127.0.0.1", port=port),
             on_back=asyncio.sleep,  # type: ignore[arg-type]
+            on_writability=asyncio.sleep,  # type: ignore[arg-type]
             housekeeping=asyncio.sleep,  # type: ignore[arg-type]
             give_up=lambda: None,
         )
@@ -88,3 +89,39 @@ async def test_a_watcher_stopped_during_a_check_on_a_new_connection_closes_it(
             gc.collect()
 
     assert [str(w.message) for w in seen if w.category is ResourceWarning] == []
+
+
+async def test_a_watcher_told_to_recheck_just_before_it_stops_stops(database_url: str) -> None:
+    # A request's check_now() (a database error) just before shutdown: the wait for the
+    # recheck ended in the same turn of the event loop as stop() cancelled it. Python
+    # 3.11's asyncio.wait_for returned the wait's result then and dropped the
+    # cancellation: the watcher went on checking, and stop() (the app's shutdown) hung.
+    settings = make_settings(database_url, db_check_interval=60)
+    assert settings.database_url is not None
+    idle = asyncio.Event()
+
+    async def housekeeping(connection: object) -> None:
+        # The end of the watcher's first round: from here it waits for the next check,
+        # without giving the event loop a turn in between.
+        idle.set()
+
+    watcher = ReadinessWatcher(
+        settings,
+        conninfo(settings.database_url),
+        on_back=asyncio.sleep,  # type: ignore[arg-type]
+        on_writability=asyncio.sleep,  # type: ignore[arg-type]
+        housekeeping=housekeeping,
+        give_up=lambda: None,
+    )
+    watcher.start()
+    async with asyncio.timeout(30):
+        await idle.wait()
+
+    watcher.check_now()
+    await asyncio.sleep(0)  # the wait for the recheck ends; its caller is not back yet
+    stopping = asyncio.create_task(watcher.stop())
+    done, _ = await asyncio.wait([stopping], timeout=10)
+    if not done:
+        await watcher.stop()  # a second cancellation ends it: leave no task behind
+
+    assert done == {stopping}, "the watcher outlived stop()"
