@@ -140,7 +140,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "unavailable";
+            status: "ok" | "read_only" | "unavailable";
             /**
              * Storage
              * @enum {string}
