@@ -114,11 +114,20 @@ def api_answers(ws: Workspace, api: str = API) -> Condition:
         return passed("api", said)
     if answer.status == 0:
         port = urlsplit(api).port
+        row = ws.containers().get("backend")
+        if row is None or row.get("State") != "running":
+            state = row.get("Status", "") if row else "no container"
+            return failed(
+                "api",
+                said,
+                f"nothing answers on port {port} of this machine: the backend is not running "
+                f"({state}); docker compose ps -a and docker compose logs backend say why",
+            )
         return failed(
             "api",
             said,
-            f"nothing answers on port {port} of this machine: the backend must publish its "
-            f'port 8000 there ("{port}:8000") and be running',
+            f"nothing answers on port {port} of this machine, though the backend runs: it "
+            f'must publish its port 8000 there ("{port}:8000")',
         )
     return failed("api", said, f"it answers {answer.status}: {answer.body[:200]}")
 

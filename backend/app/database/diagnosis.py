@@ -51,8 +51,8 @@ DOES_NOT_ANSWER = Reason("does_not_answer", Failure.OUTAGE, "the database does n
 DOES_NOT_RESOLVE = Reason(
     "does_not_resolve",
     Failure.OUTAGE,
-    "the database's host name does not resolve: is DATABASE_URL's host right, and is the "
-    "database running?",
+    "the database's host name does not resolve: is the database running (a stopped "
+    "container's or service's name resolves to nothing), and is DATABASE_URL's host right?",
 )
 # The course's classic: DATABASE_URL's host is localhost in a container, where it is the
 # container itself. Said wherever the backend runs: on a laptop, localhost is right and
