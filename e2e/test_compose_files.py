@@ -5,6 +5,7 @@ import re
 
 import yaml
 
+from support.connection_budget import available, needed
 from support.paths import FRONTEND_DOCKERFILE, ROOT
 
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.dev.yaml"]
@@ -97,3 +98,38 @@ def test_every_service_has_a_pids_limit_the_same_in_compose_and_swarm() -> None:
     compose, swarm = limits["docker-compose.yml"], limits["stack.yml"]
     for name in swarm:
         assert swarm[name]["pids"] == compose[name]["pids"], name
+
+
+def _defaults(environment: dict[str, str] | list[str] | None) -> dict[str, str]:
+    """A service's environment as its file sets it, ${VAR:-default} read as its default."""
+    pairs = (
+        environment.items()
+        if isinstance(environment, dict)
+        else (entry.split("=", 1) for entry in environment or [])
+    )
+    return {name: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)) for name, value in pairs}
+
+
+def test_the_backends_compose_and_swarm_run_fit_in_postgresqls_connections() -> None:
+    """The connection budget (support/connection_budget.py): compose's replicas as
+    docs/scale-out.md scales them, Swarm's replicas plus the one a start-first update adds,
+    each holding its pool, its overflow and its watcher's connection, with the operations'
+    reserve, fit in max_connections less the superusers' slots."""
+    scaled = max(
+        int(n)
+        for n in re.findall(r"--scale backend=(\d+)", (ROOT / "docs" / "scale-out.md").read_text())
+    )
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    swarm = yaml.safe_load((ROOT / "deploy" / "swarm" / "stack.yml").read_text())["services"]
+    update = swarm["backend"]["deploy"]["update_config"]
+    surge = update["parallelism"] if update.get("order") == "start-first" else 0
+    at_once = {
+        "compose": (scaled, _defaults(compose["backend"].get("environment"))),
+        "swarm": (
+            swarm["backend"]["deploy"]["replicas"] + surge,
+            _defaults(swarm["backend"].get("environment")),
+        ),
+    }
+    for name, (backends, env) in at_once.items():
+        print(f"\n{name}: {backends} backends: {needed(backends, env)} of {available()}")
+        assert needed(backends, env) <= available(), name

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from support.connection_budget import available, needed
 from support.paths import FRONTEND_DOCKERFILE, ROOT
 
 K8S = ROOT / "deploy" / "k8s"
@@ -309,3 +310,27 @@ def test_the_password_is_a_file_never_part_of_a_url(
     secret_volume = volumes[mounts[str(password_file.parent)]]["secret"]
     assert secret_volume["secretName"] == secret["metadata"]["name"]
     assert {"key": "POSTGRES_PASSWORD", "path": password_file.name} in secret_volume["items"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_most_backends_the_autoscaler_runs_fit_in_postgresqls_connections(
+    rendered: dict[str, Path], overlay: str
+) -> None:
+    """The connection budget (support/connection_budget.py): the autoscaler's maxReplicas,
+    plus the pods a rolling update adds (maxSurge), each holding its pool, its overflow and
+    its watcher's connection, with the operations' reserve, fit in PostgreSQL's
+    max_connections (the default: the dev overlay's server sets none, and prod's, outside
+    the cluster, is assumed to have at least it) less the superusers' slots."""
+    manifests = docs(rendered[overlay])
+    (autoscaler,) = [d for d in manifests if d["kind"] == "HorizontalPodAutoscaler"]
+    (backend,) = [
+        d for d in manifests if d["kind"] == "Deployment" and d["metadata"]["name"] == "backend"
+    ]
+    surge = backend["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    assert isinstance(surge, int), "a maxSurge in percent: count it here"
+    backends = autoscaler["spec"]["maxReplicas"] + surge
+    (container,) = pod_spec(backend)["containers"]
+    env = {item["name"]: item["value"] for item in container.get("env", []) if "value" in item}
+
+    print(f"\n{overlay}: {backends} backends: {needed(backends, env)} of {available()}")
+    assert needed(backends, env) <= available()

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     # The connection pool, per backend replica (per uvicorn worker): DB_POOL_SIZE
     # connections kept open, DB_MAX_OVERFLOW more opened under load. The replica's
-    # readiness check holds one more, of its own.
+    # readiness check holds one more, of its own. Every replica at once (a rolling update's
+    # extra ones too) x (DB_POOL_SIZE + DB_MAX_OVERFLOW + 1), with a reserve for backups,
+    # exporters and operators, must fit in PostgreSQL's max_connections less its superuser
+    # slots: the connection budget (docs/scale-out.md; e2e tests check every platform's).
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
     # Every wait for the database is bounded, below a proxy's timeout (nginx: 30 s), so
