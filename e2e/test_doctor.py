@@ -149,6 +149,8 @@ def test_an_unhealthy_container_is_shown_with_its_last_log_lines(
     labels = ["--label", f"com.docker.compose.project={compose_app.project}"]
     labels += ["--label", "com.docker.compose.service=canary"]
     sick = ["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"]
+    # Not the image's 30 s grace (failures in it do not count): 1 s.
+    sick += ["--health-start-period", "1s"]
     say = ["--entrypoint", "sh", "tasks-backend:dev", "-c", "echo canary is sick; sleep 300"]
     container = subprocess.run(
         ["docker", "run", "--detach", *labels, *sick, *say],
