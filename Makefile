@@ -20,6 +20,10 @@ run: setup ## Run the app locally, in memory: http://localhost:5173 (API on :800
 test: ## Run every check and test (installs what they need)
 	@scripts/test
 
+.PHONY: lint
+lint: ## Every static check: ruff, mypy, biome, tsc, hadolint, checkov, the workflows, trivy
+	@scripts/lint
+
 .PHONY: bench
 bench: ## The backend's benchmark: req/s, latency, CPU per request (QUICK=1: seconds)
 	@scripts/bench $(if $(QUICK),--quick)
@@ -29,11 +33,11 @@ load: ## Load test the running app with Locust (USERS=20 DURATION=30s HOST=http:
 	@scripts/load "$(or $(USERS),20)" "$(or $(DURATION),30s)" "$(or $(HOST),http://127.0.0.1:8000)"
 
 .PHONY: test-backend
-test-backend: ## Backend only: ruff, mypy, pytest on both stores
+test-backend: ## Backend only: pytest on both stores, the quick benchmark
 	@scripts/test backend
 
 .PHONY: test-frontend
-test-frontend: ## Frontend only: biome, tsc, vitest, production build
+test-frontend: ## Frontend only: vitest, the production build
 	@scripts/test frontend
 
 .PHONY: test-e2e
