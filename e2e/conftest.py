@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness.postgres import postgres_for_tests
+from harness.postgres import postgres_for_tests, server_programs
 from playwright.sync_api import Browser, sync_playwright
 
 from stacks.app import AppStack
@@ -13,6 +13,11 @@ from stacks.compose import ComposeStack, compose_stack
 from stacks.local import LocalStack, local_stack
 from support.browser_watch import WatchedPage
 from support.chromium import CHROMIUM, CHROMIUM_FLAGS
+
+
+def pytest_report_header() -> str:
+    """Which PostgreSQL the tests run on (docs/development.md#the-tests)."""
+    return server_programs()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,4 +1,7 @@
-"""Throwaway PostgreSQL servers for the tests, from the machine's PostgreSQL binaries."""
+"""Throwaway PostgreSQL servers for the tests, from PostgreSQL's server programs: those
+PG_BINDIR names (the test rig, .ci/tools.sh, installs PostgreSQL 16, the major the stack
+ships, and sets it), else the machine's newest (Debian 12: 15), or TEST_DATABASE_URL's
+server. The pytest header says which version the tests ran on (`server_programs()`)."""
 
 import os
 import pwd
@@ -20,7 +23,8 @@ from harness.polling import poll
 
 
 def find_bindir() -> Path:
-    """Where initdb and pg_ctl are: $PG_BINDIR, else the newest /usr/lib/postgresql/*/bin."""
+    """Where initdb, pg_ctl and postgres are: $PG_BINDIR, else the newest
+    /usr/lib/postgresql/*/bin (Debian's layout), else the PATH's."""
     if "PG_BINDIR" in os.environ:
         return Path(os.environ["PG_BINDIR"])
     candidates = sorted(
@@ -164,6 +168,21 @@ def fresh_database(server_url: str) -> Iterator[str]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def server_programs() -> str:
+    """What the tests' PostgreSQL is, for pytest's header: "PostgreSQL 16.10 (PG_BINDIR)"."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return "PostgreSQL: the server at TEST_DATABASE_URL"
+    try:
+        bindir = find_bindir()
+        # "postgres (PostgreSQL) 16.10", or Debian's "... 15.18 (Debian 15.18-0+deb12u1)"
+        version = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout.split()[2]
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+        return f"PostgreSQL: none found ({error})"
+    return f"PostgreSQL {version}, throwaway servers from {bindir}"
 
 
 @contextmanager

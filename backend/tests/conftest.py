@@ -7,9 +7,14 @@ import pytest
 
 from app.config import Settings
 from harness.app import make_settings, running_app
-from harness.postgres import fresh_database, postgres_for_tests
+from harness.postgres import fresh_database, postgres_for_tests, server_programs
 
 STORES = ["memory", "postgresql"]
+
+
+def pytest_report_header() -> str:
+    """Which PostgreSQL the tests run on (docs/development.md#the-tests)."""
+    return server_programs()
 
 
 @pytest.fixture

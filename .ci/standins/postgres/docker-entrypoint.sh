@@ -17,13 +17,13 @@ if [ "${1:-}" = postgres ]; then
     rm -f "$pwfile"
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
     if [ "$db" != postgres ]; then
-      pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+      pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=$PGHOST" -w start >/dev/null
       psql -v ON_ERROR_STOP=1 -U "$user" -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null
       pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
     fi
     echo "stand-in postgres: database $db initialised"
   fi
   shift
-  set -- postgres -D "$PGDATA" -c listen_addresses='*' "$@"
+  set -- postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories="$PGHOST" "$@"
 fi
 exec "$@"
