@@ -2,8 +2,11 @@
 
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+# A wrk script that counts the answers by status (WrkRun.statuses).
+COUNT_STATUSES = Path(__file__).with_name("wrk_statuses.lua")
 
 
 @dataclass
@@ -16,6 +19,9 @@ class WrkRun:
     p99_ms: float
     non_2xx: int
     socket_errors: str | None  # wrk's "connect 0, read 1, write 0, timeout 0", when any
+    # Answers by status ("200", "503", "503 without Retry-After"), when the run's script
+    # was COUNT_STATUSES.
+    statuses: dict[str, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> int:
@@ -62,6 +68,10 @@ def run_wrk(
         p99_ms=_ms(_found(r"^\s+99%\s+(\S+)", output)),
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
         socket_errors=socket_errors[1] if socket_errors else None,
+        statuses={
+            status: int(count)
+            for status, count in re.findall(r"^status (.+): (\d+)$", output, re.MULTILINE)
+        },
     )
 
 
