@@ -15,9 +15,11 @@ from support.browser_watch import WatchedPage
 from support.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 
-def pytest_report_header() -> str:
-    """Which PostgreSQL the tests run on (docs/development.md#the-tests)."""
-    return server_programs()
+def pytest_report_header() -> list[str]:
+    """Which PostgreSQL the tests run on (docs/development.md#the-tests): the local stack's
+    on this machine, the compose and Swarm stacks' in the database image."""
+    image = os.environ.get("POSTGRES_IMAGE", "the compose file's default")
+    return [f"Local stack: {server_programs()}", f"Stacks in containers: {image}"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
