@@ -142,7 +142,12 @@ class _PooledConnection:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            await self._lease.__aexit__(error_type, error, traceback)
+            # Shielded: psycopg_pool takes the connection back under its lock, and a
+            # cancellation while waiting for that lock (the client gone, or
+            # DB_REQUEST_TIMEOUT) would stop the return half-way, losing the connection
+            # to the pool for good (tests/store/test_connection_return.py). The return
+            # goes on in a task of its own; this request still stops at once.
+            await asyncio.shield(self._lease.__aexit__(error_type, error, traceback))
         except BaseException as returned:
             raise await self._outcome(returned) from returned
         if error is None:
