@@ -5,7 +5,7 @@ import { server } from "./mockApi";
 
 // How long findBy and waitFor wait for the page to get there: a hang guard too (see
 // vite.config.ts), not the 1 s default, which a busy CI machine's renders outlasted.
-configure({ asyncUtilTimeout: 5_000 });
+configure({ asyncUtilTimeout: 20_000 });
 
 // A request no handler answers is a test bug: fail loudly rather than reach the network.
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
