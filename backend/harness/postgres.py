@@ -1,6 +1,7 @@
 """Throwaway PostgreSQL servers for the tests, from PostgreSQL's server programs: those
-PG_BINDIR names, else the machine's newest (Debian 12: 15), or TEST_DATABASE_URL's server.
-The pytest header says which version the tests ran on (`server_programs()`)."""
+PG_BINDIR names (the test rig, .ci/tools.sh, installs PostgreSQL 16, the major the stack
+ships, and sets it), else the machine's newest (Debian 12: 15), or TEST_DATABASE_URL's
+server. The pytest header says which version the tests ran on (`server_programs()`)."""
 
 import os
 import pwd
